@@ -1,0 +1,1 @@
+"""Wire formats and transport. Nothing outside this package knows either wire format."""

@@ -1,0 +1,136 @@
+"""Wire-neutral request, stream events and result.
+
+The adapters (``messages.py``, ``responses.py``) translate these to and from the wire;
+the CLI, renderer and history only ever see these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+ApiFormat = Literal["messages", "responses"]
+
+
+@dataclass(frozen=True)
+class ThinkingBlock:
+    """An assistant thinking block; sent back verbatim (with its signature) on later turns."""
+
+    text: str
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["user", "assistant"]
+    text: str
+    thinking: tuple[ThinkingBlock, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    deployment: str
+    messages: tuple[Message, ...]
+    max_tokens: int = 4096
+    system: str | None = None
+    thinking_budget: int = 0
+    temperature: float | None = None
+    stream: bool = True
+
+
+# --- stream events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ThinkingDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ThinkingSignature:
+    signature: str
+
+
+@dataclass(frozen=True)
+class ThinkingStart:
+    """A new thinking block begins (so several blocks stay separate)."""
+
+
+@dataclass(frozen=True)
+class Started:
+    response_id: str
+    model: str
+
+
+@dataclass(frozen=True)
+class UsageUpdate:
+    """Cumulative usage; fields left None are unchanged."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    """The terminal event: the answer is complete (``incomplete`` for max-tokens cut-offs)."""
+
+    reason: str | None
+    incomplete: bool = False
+
+
+StreamEvent = TextDelta | ThinkingDelta | ThinkingSignature | ThinkingStart | Started | UsageUpdate | Stop
+
+
+@dataclass(frozen=True)
+class ResponseMeta:
+    """What the HTTP response said about itself, for results, errors and --debug."""
+
+    status: int
+    request_id: str | None
+    region: str | None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass
+class Result:
+    """The assembled answer. Built by :class:`ResultBuilder` from events, in both modes."""
+
+    text: str = ""
+    thinking: list[ThinkingBlock] = field(default_factory=list)
+    model: str | None = None
+    deployment: str = ""
+    api: str = ""
+    stop_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    request_id: str | None = None
+    region: str | None = None
+    first_token_ms: float | None = None
+    total_ms: float | None = None
+    #: True when the answer did not end with its terminal event (cut, stalled, interrupted)
+    incomplete: bool = False
+
+
+class Credential(Protocol):
+    """What the client needs from any auth mode. Auth providers satisfy it structurally."""
+
+    #: human-readable description of which credential is used, e.g. "api-key from FCLAUDE_API_KEY"
+    description: str
+
+    def headers(self, api: ApiFormat) -> dict[str, str]:
+        """Auth headers for one request (may fetch or refresh a token)."""
+        ...
+
+    def invalidate(self) -> bool:
+        """Forget a cached token after a 401; True when a retry with fresh headers makes sense."""
+        ...

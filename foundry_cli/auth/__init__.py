@@ -1,0 +1,1 @@
+"""Credentials: one provider per auth mode behind one interface. No UI imports."""

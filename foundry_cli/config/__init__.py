@@ -1,0 +1,1 @@
+"""Profiles, settings resolution, files on disk. No UI imports."""

@@ -1,0 +1,300 @@
+"""The settings registry and the one resolution function.
+
+Precedence: command-line flags > environment > profile > derived > defaults. Every value
+records where it came from (``Value.source``), which ``profile show`` and ``doctor`` print.
+This module and ``render/console.py`` are the only places that read ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from foundry_cli.config.endpoint import Endpoint, normalise_endpoint
+from foundry_cli.config.paths import Paths, get_paths
+from foundry_cli.config.toml_io import read_toml
+from foundry_cli.errors import ConfigError
+
+API_FORMATS = ("messages", "responses")
+AUTH_MODES = (
+    "api-key",
+    "azure-cli",
+    "service-principal",
+    "device-code",
+    "managed-identity",
+    "workload-identity",
+    "default",
+)
+DEFAULT_API_VERSION = "2025-11-15-preview"
+DEFAULT_SCOPE = "https://ai.azure.com/.default"
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> Callable[[Any], str]:
+    def coerce(raw: Any) -> str:
+        value = str(raw).strip().lower()
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+        return value
+
+    return coerce
+
+
+def _int(lo: int, hi: int) -> Callable[[Any], int]:
+    def coerce(raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueError(f"expected a whole number, not {raw!r}")
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number, not {raw!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, not {value}")
+        return value
+
+    return coerce
+
+
+def _float(lo: float, hi: float) -> Callable[[Any], float]:
+    def coerce(raw: Any) -> float:
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"expected a number, not {raw!r}") from None
+        if not lo <= value <= hi:
+            raise ValueError(f"must be between {lo} and {hi}, not {value}")
+        return value
+
+    return coerce
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected true or false, not {raw!r}")
+
+
+def _text(raw: Any) -> str:
+    value = str(raw).strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    help: str
+    env: tuple[str, ...] = ()
+    default: Any = None
+    coerce: Callable[[Any], Any] = _text
+    secret: bool = False
+
+
+def _resource_name(raw: Any) -> str:
+    return _text(raw)  # ANTHROPIC_FOUNDRY_RESOURCE holds a bare name; normalised like any endpoint
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "endpoint",
+        "Foundry resource or project endpoint, in any accepted form",
+        env=("FCLAUDE_ENDPOINT", "ANTHROPIC_FOUNDRY_BASE_URL", "ANTHROPIC_FOUNDRY_RESOURCE", "AZURE_API_BASE"),
+        coerce=_resource_name,
+    ),
+    Setting("project", "Foundry project name (Responses API)", env=("FCLAUDE_PROJECT",)),
+    Setting(
+        "api",
+        "wire format: messages or responses",
+        env=("FCLAUDE_API",),
+        default="messages",
+        coerce=_choice("api", API_FORMATS),
+    ),
+    Setting(
+        "auth", "authentication mode", env=("FCLAUDE_AUTH",), default="api-key", coerce=_choice("auth", AUTH_MODES)
+    ),
+    Setting("deployment", "deployment name (the request's model)", env=("FCLAUDE_DEPLOYMENT", "FCLAUDE_MODEL")),
+    Setting(
+        "api_version",
+        "Responses api-version; 'v1' selects /openai/v1/responses",
+        env=("FCLAUDE_API_VERSION",),
+        default=DEFAULT_API_VERSION,
+    ),
+    Setting(
+        "max_tokens", "max output tokens (always sent)", env=("FCLAUDE_MAX_TOKENS",), default=4096, coerce=_int(1, 1_000_000)
+    ),
+    Setting(
+        "thinking_budget",
+        "extended thinking budget in tokens; 0 = off",
+        env=("FCLAUDE_THINKING_BUDGET",),
+        default=0,
+        coerce=_int(0, 1_000_000),
+    ),
+    Setting("temperature", "sampling temperature", env=("FCLAUDE_TEMPERATURE",), coerce=_float(0.0, 2.0)),
+    Setting("scope", "Entra ID token scope", env=("FCLAUDE_SCOPE",), default=DEFAULT_SCOPE),
+    Setting("tenant_id", "Entra ID tenant", env=("FCLAUDE_TENANT_ID", "AZURE_TENANT_ID")),
+    Setting("client_id", "Entra ID application (client) id", env=("FCLAUDE_CLIENT_ID", "AZURE_CLIENT_ID")),
+    Setting("subscription_id", "Azure subscription (control-plane checks)", env=("FCLAUDE_SUBSCRIPTION_ID",)),
+    Setting(
+        "authority_host",
+        "Entra ID authority host (sovereign clouds)",
+        env=("FCLAUDE_AUTHORITY_HOST", "AZURE_AUTHORITY_HOST"),
+        default="https://login.microsoftonline.com",
+    ),
+    Setting(
+        "management_endpoint",
+        "Azure Resource Manager endpoint (sovereign clouds)",
+        env=("FCLAUDE_MANAGEMENT_ENDPOINT",),
+        default="https://management.azure.com",
+    ),
+    Setting(
+        "connect_timeout", "seconds to connect", env=("FCLAUDE_CONNECT_TIMEOUT",), default=10.0, coerce=_float(0.05, 600)
+    ),
+    Setting(
+        "read_timeout",
+        "seconds without a byte before a request or stream is declared stalled",
+        env=("FCLAUDE_READ_TIMEOUT",),
+        default=120.0,
+        coerce=_float(0.05, 3600),
+    ),
+    Setting("max_retries", "retries on 408/429/5xx/529", env=("FCLAUDE_MAX_RETRIES",), default=2, coerce=_int(0, 10)),
+    Setting("history", "store conversations in history.db", env=("FCLAUDE_HISTORY",), default=True, coerce=_bool),
+    Setting(
+        "api_key",
+        "API key (secrets.toml or environment only)",
+        env=("FCLAUDE_API_KEY", "ANTHROPIC_FOUNDRY_API_KEY", "AZURE_API_KEY"),
+        secret=True,
+    ),
+)
+SETTING_BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Value:
+    value: Any
+    #: "flag --model", "env FCLAUDE_DEPLOYMENT", "profile work", "secrets.toml", "derived ...", "default"
+    source: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The outcome of :func:`resolve`: every setting's value and where it came from."""
+
+    profile: str | None
+    values: Mapping[str, Value]
+    endpoint: Endpoint | None
+    #: env vars whose value shadows a different value saved in the profile
+    shadowed: tuple[tuple[str, str], ...] = ()
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name].value
+
+    def source(self, name: str) -> str:
+        return self.values[name].source
+
+
+def _coerce(setting: Setting, raw: Any, where: str) -> Any:
+    try:
+        return setting.coerce(raw)
+    except ValueError as exc:
+        raise ConfigError(f"Invalid {setting.name} from {where}: {exc}.") from None
+
+
+def load_config(paths: Paths) -> dict[str, Any]:
+    doc = read_toml(paths.config_file)
+    profiles = doc.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{paths.config_file}: 'profiles' must be a table of [profiles.NAME] sections.")
+    return doc
+
+
+def select_profile(flag: str | None, env: Mapping[str, str], doc: Mapping[str, Any]) -> tuple[str | None, str]:
+    """Which profile applies: --profile > FCLAUDE_PROFILE > default_profile > none (zero-config)."""
+    if flag:
+        return flag, "flag --profile"
+    if env.get("FCLAUDE_PROFILE"):
+        return env["FCLAUDE_PROFILE"], "env FCLAUDE_PROFILE"
+    default = doc.get("default_profile")
+    if isinstance(default, str) and default:
+        return default, "config default_profile"
+    return None, "none"
+
+
+def resolve(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+    paths: Paths | None = None,
+    secrets: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Value] | None = None,
+) -> Resolved:
+    """Resolve every setting: flags > env > profile (+ its secrets) > derived > defaults.
+
+    ``flags`` maps setting names to values given on the command line (None = not given).
+    ``overrides`` (the emulator try-it path) sit between flags and environment.
+
+    Raises:
+        ConfigError: a named profile does not exist, or a value does not validate.
+    """
+    env = os.environ if env is None else env
+    paths = paths or get_paths(env)
+    doc = load_config(paths)
+    name, name_source = select_profile(profile, env, doc)
+    saved: Mapping[str, Any] = {}
+    if name is not None:
+        profiles = doc.get("profiles", {})
+        if name not in profiles:
+            known = ", ".join(sorted(profiles)) or "none yet"
+            raise ConfigError(
+                f"Profile {name!r} (from {name_source}) does not exist in {paths.config_file} "
+                f"(profiles: {known}). Create it with `fclaude login --profile {name}`."
+            )
+        saved = profiles[name]
+    if secrets is None and name is not None:
+        from foundry_cli.config.secrets import read_profile_secrets
+
+        secrets = read_profile_secrets(paths, name)
+    secrets = secrets or {}
+    flags = flags or {}
+    overrides = overrides or {}
+
+    values: dict[str, Value] = {}
+    shadowed: list[tuple[str, str]] = []
+    for s in SETTINGS:
+        v: Value | None = None
+        if flags.get(s.name) is not None:
+            v = Value(_coerce(s, flags[s.name], "the command line"), "flag")
+        elif s.name in overrides:
+            v = overrides[s.name]
+        else:
+            for var in s.env:
+                if env.get(var, "").strip():
+                    v = Value(_coerce(s, env[var], f"${var}"), f"env {var}")
+                    break
+        if s.name in saved:
+            if v is None:
+                v = Value(_coerce(s, saved[s.name], f"profile {name}"), f"profile {name}")
+            elif v.source.startswith("env ") and str(saved[s.name]) != str(v.value):
+                shadowed.append((s.name, v.source[4:]))
+        if v is None and s.secret and s.name in secrets:
+            v = Value(secrets[s.name], "secrets.toml")
+        values[s.name] = v if v is not None else Value(s.default, "default")
+
+    endpoint = None
+    if values["endpoint"].value is not None:
+        try:
+            endpoint = normalise_endpoint(values["endpoint"].value)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.message} (endpoint from {values['endpoint'].source})", row=exc.row) from None
+        if endpoint.project and values["project"].value is None:
+            values["project"] = Value(endpoint.project, f"derived from endpoint ({values['endpoint'].source})")
+        if endpoint.hinted_api and values["api"].source == "default":
+            values["api"] = Value(endpoint.hinted_api, "derived from endpoint form")
+    return Resolved(profile=name, values=values, endpoint=endpoint, shadowed=tuple(shadowed))

@@ -1,0 +1,34 @@
+"""Hermetic test environment: every test gets its own FCLAUDE_HOME and a scrubbed environment.
+
+No test may reach the network beyond 127.0.0.1, read the developer's config, or run a real
+`az`: every AZURE_*/ANTHROPIC_*/FCLAUDE_*/OPENAI_* variable is removed, and PATH gets a
+folder whose `az` fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+SCRUB_PREFIXES = ("AZURE_", "ANTHROPIC_", "FCLAUDE_", "OPENAI_", "IDENTITY_", "MSI_", "IMDS_")
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.startswith(SCRUB_PREFIXES) or name in ("NO_COLOR", "FORCE_COLOR", "HTTPS_PROXY", "HTTP_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+    home = tmp_path / "fclaude-home"
+    monkeypatch.setenv("FCLAUDE_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    bin_dir = tmp_path / "fake-bin"
+    bin_dir.mkdir()
+    az = bin_dir / "az"
+    az.write_text("#!/bin/sh\necho 'tests must not run the real az' >&2\nexit 97\n")
+    az.chmod(az.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    return home
