@@ -106,11 +106,16 @@ class FoundryClient:
         url, query = self.url()
         check_url(url)
         body = messages.build_body(req) if self.config.api == "messages" else responses.build_body(req)
-        headers = {"content-type": "application/json", "accept": "text/event-stream" if req.stream else "application/json"}
+        headers = {
+            "content-type": "application/json",
+            "accept": "text/event-stream" if req.stream else "application/json",
+        }
         if self.config.api == "messages":
             headers.update(messages.headers())
         headers.update(self.credential.headers(self.config.api))
-        return self._http.build_request("POST", url, params=query, headers=headers, content=json.dumps(body).encode())
+        return self._http.build_request(
+            "POST", url, params=query, headers=headers, content=json.dumps(body).encode()
+        )
 
     # -- sending -------------------------------------------------------------------------
 
@@ -125,11 +130,11 @@ class FoundryClient:
             try:
                 response = self._http.send(request, stream=True)
             except httpx2.TransportError as exc:
-                err = _network_error(exc, str(request.url))
+                net = _network_error(exc, str(request.url))
                 delay = self.retry.delay(attempt, None) if _retryable_network(exc) else None
                 if delay is None:
-                    raise err from None
-                self._wait(err, delay, attempt)
+                    raise net from None
+                self._wait(net, delay, attempt)
                 attempt += 1
                 continue
             headers = {k.lower(): v for k, v in response.headers.items()}
@@ -202,7 +207,9 @@ class FoundryClient:
                     stopped = stopped or isinstance(ev, Stop)
                     yield ev
             if not stopped:
-                raise StreamInterrupted("The stream ended before the answer was complete (no terminal event).")
+                raise StreamInterrupted(
+                    "The stream ended before the answer was complete (no terminal event)."
+                )
         except ApiError as exc:  # an error event inside a 200 stream
             exc.request_id = exc.request_id or (self.meta.request_id if self.meta else None)
             if not started:
@@ -223,7 +230,9 @@ class FoundryClient:
                 f"Expected JSON or an event stream, got {len(raw)} bytes of something else.", status=status
             ) from None
         if not isinstance(doc, dict):
-            raise ApiError("Expected a JSON object in the response.", status=self.meta.status if self.meta else 200)
+            raise ApiError(
+                "Expected a JSON object in the response.", status=self.meta.status if self.meta else 200
+            )
         yield from (messages.parse_body(doc) if self.config.api == "messages" else responses.parse_body(doc))
 
 
@@ -290,7 +299,9 @@ class ResultBuilder:
             r.model = ev.model or r.model
         elif isinstance(ev, UsageUpdate):
             r.usage.input_tokens = ev.input_tokens if ev.input_tokens is not None else r.usage.input_tokens
-            r.usage.output_tokens = ev.output_tokens if ev.output_tokens is not None else r.usage.output_tokens
+            r.usage.output_tokens = (
+                ev.output_tokens if ev.output_tokens is not None else r.usage.output_tokens
+            )
         elif isinstance(ev, Stop):
             r.stop_reason = ev.reason
             r.incomplete = ev.incomplete
@@ -298,7 +309,9 @@ class ResultBuilder:
     def finish(self, meta: ResponseMeta | None) -> Result:
         r = self.result
         r.text = "".join(self._text)
-        r.thinking = [ThinkingBlock("".join(t), s) for t, s in zip(self._thinking, self._signatures)]
+        r.thinking = [
+            ThinkingBlock("".join(t), s) for t, s in zip(self._thinking, self._signatures, strict=True)
+        ]
         r.total_ms = (self._clock() - self._start) * 1000
         if meta is not None:
             r.request_id, r.region = meta.request_id, meta.region

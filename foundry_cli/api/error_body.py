@@ -7,6 +7,7 @@ Bodies seen in the wild (reference §2): Azure ``{"error":{"code","message"}}``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -60,10 +61,8 @@ def parse_error(status: int, headers: Mapping[str, str], body: bytes) -> ApiErro
     ctype = headers.get("content-type", "")
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
-        try:
+        with contextlib.suppress(ValueError):
             code, message = _from_json(json.loads(text))
-        except ValueError:
-            pass
     if message is None:
         if not stripped:
             message = "(empty response body)"

@@ -14,12 +14,12 @@ from foundry_cli.api.types import (
     Message,
     Request,
     Started,
+    Stop,
     StreamEvent,
     TextDelta,
     ThinkingDelta,
     ThinkingSignature,
     ThinkingStart,
-    Stop,
     UsageUpdate,
 )
 from foundry_cli.errors import ApiError
@@ -71,8 +71,8 @@ def _usage(u: Any) -> UsageUpdate | None:
 
 
 def _error(data: dict[str, Any]) -> ApiError:
-    err = data.get("error") if isinstance(data.get("error"), dict) else {}
-    assert isinstance(err, dict)
+    raw = data.get("error")
+    err: dict[str, Any] = raw if isinstance(raw, dict) else {}
     etype = str(err.get("type") or "error")
     status = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}.get(etype, 200)
     return ApiError(str(err.get("message") or etype), status=status, code=etype)

@@ -40,7 +40,7 @@ class RetryPolicy:
             return None
         if err is not None and err.retry_after is not None:
             return err.retry_after if err.retry_after <= MAX_RETRY_AFTER else None
-        backoff = min(self.cap, self.base * (2**attempt))
+        backoff = min(self.cap, self.base * (2.0**attempt))
         return backoff * (1 - 0.25 * self.rand())  # jitter: 75-100 % of the backoff
 
 
@@ -65,7 +65,9 @@ def redact_url(url: str) -> str:
 def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname or "")):
-        raise ConfigError(f"Refusing to send credentials over {parts.scheme}: {redact_url(url)}", row="endpoint-shape")
+        raise ConfigError(
+            f"Refusing to send credentials over {parts.scheme}: {redact_url(url)}", row="endpoint-shape"
+        )
 
 
 def make_client(
@@ -94,7 +96,9 @@ def make_client(
         hooks["request"].append(on_request)
         hooks["response"].append(on_response)
     return httpx2.Client(
-        timeout=httpx2.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
+        timeout=httpx2.Timeout(
+            connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
+        ),
         transport=transport,
         event_hooks=hooks,
         follow_redirects=False,

@@ -26,6 +26,6 @@ def make_credential(resolved: Resolved) -> Any:
             )
         return ApiKeyCredential(str(key), resolved.source("api_key"))
     raise ConfigError(
-        f"auth mode {mode!r} is not available in this version of fclaude yet; use auth = \"api-key\" "
+        f'auth mode {mode!r} is not available in this version of fclaude yet; use auth = "api-key" '
         "(FCLAUDE_AUTH=api-key with FCLAUDE_API_KEY)."
     )

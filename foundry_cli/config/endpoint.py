@@ -85,7 +85,9 @@ def normalise_endpoint(value: str) -> Endpoint:
             row="endpoint-shape",
         )
     if parts.scheme not in ("http", "https"):
-        raise ConfigError(f"The endpoint {value!r} must start with https://. " + FORM_HELP, row="endpoint-shape")
+        raise ConfigError(
+            f"The endpoint {value!r} must start with https://. " + FORM_HELP, row="endpoint-shape"
+        )
     if parts.query or parts.fragment:
         raise ConfigError(
             f"The endpoint {value!r} carries a query or fragment; paste the endpoint only "

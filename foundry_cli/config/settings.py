@@ -15,7 +15,7 @@ from typing import Any
 from foundry_cli.config.endpoint import Endpoint, normalise_endpoint
 from foundry_cli.config.paths import Paths, get_paths
 from foundry_cli.config.toml_io import read_toml
-from foundry_cli.errors import ConfigError
+from foundry_cli.errors import ConfigError, UsageError
 
 API_FORMATS = ("messages", "responses")
 AUTH_MODES = (
@@ -105,7 +105,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "endpoint",
         "Foundry resource or project endpoint, in any accepted form",
-        env=("FCLAUDE_ENDPOINT", "ANTHROPIC_FOUNDRY_BASE_URL", "ANTHROPIC_FOUNDRY_RESOURCE", "AZURE_API_BASE"),
+        env=(
+            "FCLAUDE_ENDPOINT",
+            "ANTHROPIC_FOUNDRY_BASE_URL",
+            "ANTHROPIC_FOUNDRY_RESOURCE",
+            "AZURE_API_BASE",
+        ),
         coerce=_resource_name,
     ),
     Setting("project", "Foundry project name (Responses API)", env=("FCLAUDE_PROJECT",)),
@@ -117,9 +122,15 @@ SETTINGS: tuple[Setting, ...] = (
         coerce=_choice("api", API_FORMATS),
     ),
     Setting(
-        "auth", "authentication mode", env=("FCLAUDE_AUTH",), default="api-key", coerce=_choice("auth", AUTH_MODES)
+        "auth",
+        "authentication mode",
+        env=("FCLAUDE_AUTH",),
+        default="api-key",
+        coerce=_choice("auth", AUTH_MODES),
     ),
-    Setting("deployment", "deployment name (the request's model)", env=("FCLAUDE_DEPLOYMENT", "FCLAUDE_MODEL")),
+    Setting(
+        "deployment", "deployment name (the request's model)", env=("FCLAUDE_DEPLOYMENT", "FCLAUDE_MODEL")
+    ),
     Setting(
         "api_version",
         "Responses api-version; 'v1' selects /openai/v1/responses",
@@ -127,7 +138,11 @@ SETTINGS: tuple[Setting, ...] = (
         default=DEFAULT_API_VERSION,
     ),
     Setting(
-        "max_tokens", "max output tokens (always sent)", env=("FCLAUDE_MAX_TOKENS",), default=4096, coerce=_int(1, 1_000_000)
+        "max_tokens",
+        "max output tokens (always sent)",
+        env=("FCLAUDE_MAX_TOKENS",),
+        default=4096,
+        coerce=_int(1, 1_000_000),
     ),
     Setting(
         "thinking_budget",
@@ -154,7 +169,11 @@ SETTINGS: tuple[Setting, ...] = (
         default="https://management.azure.com",
     ),
     Setting(
-        "connect_timeout", "seconds to connect", env=("FCLAUDE_CONNECT_TIMEOUT",), default=10.0, coerce=_float(0.05, 600)
+        "connect_timeout",
+        "seconds to connect",
+        env=("FCLAUDE_CONNECT_TIMEOUT",),
+        default=10.0,
+        coerce=_float(0.05, 600),
     ),
     Setting(
         "read_timeout",
@@ -163,8 +182,16 @@ SETTINGS: tuple[Setting, ...] = (
         default=120.0,
         coerce=_float(0.05, 3600),
     ),
-    Setting("max_retries", "retries on 408/429/5xx/529", env=("FCLAUDE_MAX_RETRIES",), default=2, coerce=_int(0, 10)),
-    Setting("history", "store conversations in history.db", env=("FCLAUDE_HISTORY",), default=True, coerce=_bool),
+    Setting(
+        "max_retries",
+        "retries on 408/429/5xx/529",
+        env=("FCLAUDE_MAX_RETRIES",),
+        default=2,
+        coerce=_int(0, 10),
+    ),
+    Setting(
+        "history", "store conversations in history.db", env=("FCLAUDE_HISTORY",), default=True, coerce=_bool
+    ),
     Setting(
         "api_key",
         "API key (secrets.toml or environment only)",
@@ -203,7 +230,23 @@ def _coerce(setting: Setting, raw: Any, where: str) -> Any:
     try:
         return setting.coerce(raw)
     except ValueError as exc:
+        if where == "the command line":  # a bad flag is a usage error (exit 2), not configuration
+            raise UsageError(f"Invalid {setting.name}: {exc}.") from None
         raise ConfigError(f"Invalid {setting.name} from {where}: {exc}.") from None
+
+
+def _pick(
+    s: Setting, flags: Mapping[str, Any], overrides: Mapping[str, Value], env: Mapping[str, str]
+) -> Value | None:
+    """The value from the layers above the profile: flag, then override, then environment."""
+    if flags.get(s.name) is not None:
+        return Value(_coerce(s, flags[s.name], "the command line"), "flag")
+    if s.name in overrides:
+        return overrides[s.name]
+    for var in s.env:
+        if env.get(var, "").strip():
+            return Value(_coerce(s, env[var], f"${var}"), f"env {var}")
+    return None
 
 
 def load_config(paths: Paths) -> dict[str, Any]:
@@ -214,7 +257,9 @@ def load_config(paths: Paths) -> dict[str, Any]:
     return doc
 
 
-def select_profile(flag: str | None, env: Mapping[str, str], doc: Mapping[str, Any]) -> tuple[str | None, str]:
+def select_profile(
+    flag: str | None, env: Mapping[str, str], doc: Mapping[str, Any]
+) -> tuple[str | None, str]:
     """Which profile applies: --profile > FCLAUDE_PROFILE > default_profile > none (zero-config)."""
     if flag:
         return flag, "flag --profile"
@@ -268,16 +313,7 @@ def resolve(
     values: dict[str, Value] = {}
     shadowed: list[tuple[str, str]] = []
     for s in SETTINGS:
-        v: Value | None = None
-        if flags.get(s.name) is not None:
-            v = Value(_coerce(s, flags[s.name], "the command line"), "flag")
-        elif s.name in overrides:
-            v = overrides[s.name]
-        else:
-            for var in s.env:
-                if env.get(var, "").strip():
-                    v = Value(_coerce(s, env[var], f"${var}"), f"env {var}")
-                    break
+        v = _pick(s, flags, overrides, env)
         if s.name in saved:
             if v is None:
                 v = Value(_coerce(s, saved[s.name], f"profile {name}"), f"profile {name}")
@@ -292,9 +328,13 @@ def resolve(
         try:
             endpoint = normalise_endpoint(values["endpoint"].value)
         except ConfigError as exc:
-            raise ConfigError(f"{exc.message} (endpoint from {values['endpoint'].source})", row=exc.row) from None
+            raise ConfigError(
+                f"{exc.message} (endpoint from {values['endpoint'].source})", row=exc.row
+            ) from None
         if endpoint.project and values["project"].value is None:
-            values["project"] = Value(endpoint.project, f"derived from endpoint ({values['endpoint'].source})")
+            values["project"] = Value(
+                endpoint.project, f"derived from endpoint ({values['endpoint'].source})"
+            )
         if endpoint.hinted_api and values["api"].source == "default":
             values["api"] = Value(endpoint.hinted_api, "derived from endpoint form")
     return Resolved(profile=name, values=values, endpoint=endpoint, shadowed=tuple(shadowed))

@@ -28,7 +28,8 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        doc: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        return doc
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; fix or delete it.") from None
     except tomllib.TOMLDecodeError as exc:

@@ -28,14 +28,31 @@ H = {"content-type": "application/json", "apim-request-id": "apim-1", "x-ms-regi
             "401",
             "audience is incorrect",
         ),
-        (404, b'{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}',
-         "DeploymentNotFound", "does not exist"),
-        (400, b'{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}',
-         "invalid_request_error", "max_tokens"),
-        (404, b'{"error":{"code":"api_not_supported","message":"Requested API is currently not supported",'
-              b'"details":"Requested API is currently not supported"}}', "api_not_supported", "not supported"),
-        (401, b'{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}',
-         "invalid_client", "AADSTS7000215"),
+        (
+            404,
+            b'{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}',
+            "DeploymentNotFound",
+            "does not exist",
+        ),
+        (
+            400,
+            b'{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}',
+            "invalid_request_error",
+            "max_tokens",
+        ),
+        (
+            404,
+            b'{"error":{"code":"api_not_supported","message":"Requested API is currently not supported",'
+            b'"details":"Requested API is currently not supported"}}',
+            "api_not_supported",
+            "not supported",
+        ),
+        (
+            401,
+            b'{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided."}',
+            "invalid_client",
+            "AADSTS7000215",
+        ),
     ],
 )
 def test_json_styles(status: int, body: bytes, code: str, fragment: str) -> None:
@@ -95,8 +112,12 @@ REQ = Request(deployment="d", messages=(Message("user", "hi"),), stream=False)
 
 
 def test_429_with_retry_after_then_success_takes_one_retry_and_waits_as_told() -> None:
-    script = Script(httpx2.Response(429, headers={"retry-after": "7"}, json={"error": {"code": "429", "message": "slow"}}),
-                    httpx2.Response(200, headers={"content-type": "application/json"}, content=OK))
+    script = Script(
+        httpx2.Response(
+            429, headers={"retry-after": "7"}, json={"error": {"code": "429", "message": "slow"}}
+        ),
+        httpx2.Response(200, headers={"content-type": "application/json"}, content=OK),
+    )
     sleeps: list[float] = []
     evs = list(client_for(script, sleeps).events(REQ))
     assert sleeps == [7.0] and len(script.requests) == 2
@@ -121,7 +142,9 @@ def test_client_errors_are_not_retried(status: int) -> None:
 
 
 def test_connection_errors_retry_then_become_network_errors() -> None:
-    script = Script(httpx2.ConnectError("refused"), httpx2.ConnectError("refused"), httpx2.ConnectError("refused"))
+    script = Script(
+        httpx2.ConnectError("refused"), httpx2.ConnectError("refused"), httpx2.ConnectError("refused")
+    )
     sleeps: list[float] = []
     with pytest.raises(NetworkError) as info:
         list(client_for(script, sleeps).events(REQ))
@@ -137,19 +160,39 @@ def test_x_should_retry_false_is_obeyed() -> None:
 
 def test_request_shapes_for_both_formats() -> None:
     script = Script(httpx2.Response(200, headers={"content-type": "application/json"}, content=OK))
-    req = Request(deployment="dep", messages=(Message("user", "hi"),), system="be brief", thinking_budget=2048,
-                  max_tokens=4096, stream=False)
+    req = Request(
+        deployment="dep",
+        messages=(Message("user", "hi"),),
+        system="be brief",
+        thinking_budget=2048,
+        max_tokens=4096,
+        stream=False,
+    )
     list(client_for(script, []).events(req))
     r = script.requests[0]
     assert str(r.url) == "https://myres.services.ai.azure.com/anthropic/v1/messages"
     assert r.headers["x-api-key"] == "SECRET-KEY-123" and r.headers["anthropic-version"] == "2023-06-01"
     body = json.loads(r.content)
-    assert body == {"model": "dep", "max_tokens": 4096, "messages": [{"role": "user", "content": "hi"}],
-                    "system": "be brief", "thinking": {"type": "enabled", "budget_tokens": 2048}}
+    assert body == {
+        "model": "dep",
+        "max_tokens": 4096,
+        "messages": [{"role": "user", "content": "hi"}],
+        "system": "be brief",
+        "thinking": {"type": "enabled", "budget_tokens": 2048},
+    }
 
-    resp = {"id": "r", "model": "dep", "status": "completed", "output": [], "usage": {"input_tokens": 1, "output_tokens": 0}}
+    resp = {
+        "id": "r",
+        "model": "dep",
+        "status": "completed",
+        "output": [],
+        "usage": {"input_tokens": 1, "output_tokens": 0},
+    }
     for version, url in [
-        ("2025-11-15-preview", "https://myres.services.ai.azure.com/api/projects/proj/openai/responses?api-version=2025-11-15-preview"),
+        (
+            "2025-11-15-preview",
+            "https://myres.services.ai.azure.com/api/projects/proj/openai/responses?api-version=2025-11-15-preview",
+        ),
         ("v1", "https://myres.services.ai.azure.com/api/projects/proj/openai/v1/responses"),
     ]:
         script = Script(httpx2.Response(200, json=resp))
@@ -180,8 +223,16 @@ def test_plain_http_to_a_remote_host_is_refused() -> None:
 
 
 def test_redaction() -> None:
-    red = dict(redact_headers([("api-key", "SECRET"), ("X-Api-Key", "SECRET"), ("Authorization", "Bearer SECRET"),
-                               ("content-type", "json")]))
+    red = dict(
+        redact_headers(
+            [
+                ("api-key", "SECRET"),
+                ("X-Api-Key", "SECRET"),
+                ("Authorization", "Bearer SECRET"),
+                ("content-type", "json"),
+            ]
+        )
+    )
     assert "SECRET" not in json.dumps(red)
     assert red["Authorization"].startswith("Bearer [redacted") and red["content-type"] == "json"
     url = redact_url("https://h/x?api-version=1&sig=SECRET&code=SECRET&subscription-key=SECRET")
@@ -199,5 +250,7 @@ def test_debug_trace_redacts_secrets() -> None:
     )
     list(c.events(REQ))
     trace = "\n".join(lines)
-    assert "> POST https://myres.services.ai.azure.com/anthropic/v1/messages" in trace and "< HTTP 200" in trace
+    assert (
+        "> POST https://myres.services.ai.azure.com/anthropic/v1/messages" in trace and "< HTTP 200" in trace
+    )
     assert "SECRET-KEY-123" not in trace and "x-api-key: [redacted" in trace

@@ -58,16 +58,31 @@ def _events(data: dict[str, object]) -> str:
 RESPONSES_STREAM = "".join(
     _events(d)
     for d in [
-        {"type": "response.created", "response": {"id": "resp_1", "model": "claude-sonnet-4-5", "status": "in_progress"}},
-        {"type": "response.output_item.added", "item": {"type": "reasoning", "id": "rs_1"}, "sequence_number": 2},
+        {
+            "type": "response.created",
+            "response": {"id": "resp_1", "model": "claude-sonnet-4-5", "status": "in_progress"},
+        },
+        {
+            "type": "response.output_item.added",
+            "item": {"type": "reasoning", "id": "rs_1"},
+            "sequence_number": 2,
+        },
         {"type": "response.reasoning_summary_text.delta", "delta": "Thinking…", "sequence_number": 3},
-        {"type": "response.output_item.added", "item": {"type": "message", "id": "msg_1"}, "sequence_number": 4},
+        {
+            "type": "response.output_item.added",
+            "item": {"type": "message", "id": "msg_1"},
+            "sequence_number": 4,
+        },
         {"type": "response.output_text.delta", "delta": "Hello, ", "logprobs": [], "sequence_number": 5},
         {"type": "response.output_text.delta", "delta": "wörld ✓", "logprobs": [], "sequence_number": 6},
         {"type": "response.output_text.done", "text": "Hello, wörld ✓", "sequence_number": 7},
         {
             "type": "response.completed",
-            "response": {"id": "resp_1", "status": "completed", "usage": {"input_tokens": 11, "output_tokens": 6}},
+            "response": {
+                "id": "resp_1",
+                "status": "completed",
+                "usage": {"input_tokens": 11, "output_tokens": 6},
+            },
             "sequence_number": 8,
         },
     ]
@@ -87,7 +102,9 @@ def make_client(
     api: str, body_chunks: object, status: int = 200, ctype: str = "text/event-stream", **kw: object
 ) -> FoundryClient:
     def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(status, headers={"content-type": ctype, "x-ms-region": "East US 2"}, content=body_chunks)  # type: ignore[arg-type]
+        return httpx2.Response(
+            status, headers={"content-type": ctype, "x-ms-region": "East US 2"}, content=body_chunks
+        )  # type: ignore[arg-type]
 
     return FoundryClient(
         ClientConfig(endpoint=normalise_endpoint("myres"), api=api, project="p"),  # type: ignore[arg-type]
@@ -107,7 +124,9 @@ def collect(client: FoundryClient) -> tuple[list[StreamEvent], str]:
     for e in evs:
         b.feed(e)
     r = b.finish(client.meta)
-    return evs, r.text + "|" + "/".join(t.text + "#" + t.signature for t in r.thinking) + f"|{r.usage}|{r.stop_reason}"
+    return evs, r.text + "|" + "/".join(
+        t.text + "#" + t.signature for t in r.thinking
+    ) + f"|{r.usage}|{r.stop_reason}"
 
 
 @pytest.fixture(params=["messages", "responses"])
@@ -150,7 +169,9 @@ def test_random_chunking_never_changes_events(data: st.DataObject) -> None:
 
 
 def test_error_event_after_output_is_stream_interrupted() -> None:
-    body = MESSAGES_STREAM.split(b"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}")[0]
+    body = MESSAGES_STREAM.split(b'event: content_block_stop\ndata: {"type":"content_block_stop","index":1}')[
+        0
+    ]
     body += b'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n'
     client = make_client("messages", [body])
     got: list[StreamEvent] = []
@@ -163,7 +184,9 @@ def test_error_event_after_output_is_stream_interrupted() -> None:
 
 
 def test_error_event_before_output_is_plain_api_error() -> None:
-    body = b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+    body = (
+        b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+    )
     with pytest.raises(ApiError) as info:
         list(make_client("messages", [body]).events(REQ))
     assert not isinstance(info.value, StreamInterrupted) and info.value.code == "overloaded_error"
@@ -179,7 +202,10 @@ def test_responses_error_event_midstream() -> None:
 
 def test_responses_failed_is_an_error() -> None:
     body = _events({"type": "response.created", "response": {"id": "r", "model": "m"}}) + _events(
-        {"type": "response.failed", "response": {"status": "failed", "error": {"code": "server_error", "message": "x"}}}
+        {
+            "type": "response.failed",
+            "response": {"status": "failed", "error": {"code": "server_error", "message": "x"}},
+        }
     )
     with pytest.raises(StreamInterrupted):
         list(make_client("responses", [body.encode()]).events(REQ))

@@ -28,13 +28,20 @@ ROOT = "https://myres.services.ai.azure.com"
         ("https://myres.openai.azure.com/", "https://myres.openai.azure.com", None, None),
         ("https://myres.openai.azure.com/anthropic", "https://myres.openai.azure.com", None, "messages"),
         ("https://myres.openai.azure.com/openai/v1", "https://myres.openai.azure.com", None, None),
-        ("https://myres.cognitiveservices.azure.com", "https://myres.cognitiveservices.azure.com", None, None),
+        (
+            "https://myres.cognitiveservices.azure.com",
+            "https://myres.cognitiveservices.azure.com",
+            None,
+            None,
+        ),
         ("http://127.0.0.1:8765", "http://127.0.0.1:8765", None, None),
         ("http://localhost:8765/anthropic", "http://localhost:8765", None, "messages"),
         ("https://gw.contoso.com/foundry/anthropic", "https://gw.contoso.com/foundry", None, "messages"),
     ],
 )
-def test_every_documented_form_normalises(given: str, root: str, project: str | None, api: str | None) -> None:
+def test_every_documented_form_normalises(
+    given: str, root: str, project: str | None, api: str | None
+) -> None:
     ep = normalise_endpoint(given)
     assert (ep.root, ep.project, ep.hinted_api) == (root, project, api)
 

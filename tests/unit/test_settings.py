@@ -49,7 +49,9 @@ def test_overrides_sit_between_flags_and_env(tmp_path: Path) -> None:
     env = {"FCLAUDE_HOME": str(tmp_path), "FCLAUDE_ENDPOINT": "envres"}
     r = resolve(env=env, overrides={"endpoint": Value("http://127.0.0.1:9", "emulator")})
     assert r.endpoint is not None and r.endpoint.root == "http://127.0.0.1:9"
-    r = resolve({"endpoint": "flagres"}, env=env, overrides={"endpoint": Value("http://127.0.0.1:9", "emulator")})
+    r = resolve(
+        {"endpoint": "flagres"}, env=env, overrides={"endpoint": Value("http://127.0.0.1:9", "emulator")}
+    )
     assert r.endpoint is not None and r.endpoint.root == "https://flagres.services.ai.azure.com"
 
 
@@ -58,7 +60,11 @@ def test_overrides_sit_between_flags_and_env(tmp_path: Path) -> None:
     [
         ("FCLAUDE_ENDPOINT", "a1", "https://a1.services.ai.azure.com"),
         ("ANTHROPIC_FOUNDRY_RESOURCE", "a2", "https://a2.services.ai.azure.com"),
-        ("ANTHROPIC_FOUNDRY_BASE_URL", "https://a3.services.ai.azure.com/anthropic/", "https://a3.services.ai.azure.com"),
+        (
+            "ANTHROPIC_FOUNDRY_BASE_URL",
+            "https://a3.services.ai.azure.com/anthropic/",
+            "https://a3.services.ai.azure.com",
+        ),
         ("AZURE_API_BASE", "https://a4.services.ai.azure.com", "https://a4.services.ai.azure.com"),
     ],
 )
@@ -75,7 +81,10 @@ def test_zero_config_key_names(tmp_path: Path, var: str) -> None:
 
 
 def test_endpoint_form_derives_project_and_api(tmp_path: Path) -> None:
-    env = {"FCLAUDE_HOME": str(tmp_path), "FCLAUDE_ENDPOINT": "https://r.services.ai.azure.com/api/projects/p1"}
+    env = {
+        "FCLAUDE_HOME": str(tmp_path),
+        "FCLAUDE_ENDPOINT": "https://r.services.ai.azure.com/api/projects/p1",
+    }
     r = resolve(env=env)
     assert r["project"] == "p1" and r.source("project").startswith("derived")
     assert r["api"] == "responses" and r.source("api") == "derived from endpoint form"

@@ -1,0 +1,1 @@
+"""The Typer app. The only layer that prints or chooses exit codes."""

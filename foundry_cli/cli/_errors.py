@@ -1,0 +1,61 @@
+"""Exception -> error-table row -> one paragraph on stderr, and the exit code."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from foundry_cli.cli.exit_codes import ExitCode
+from foundry_cli.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    FclaudeError,
+    NetworkError,
+    StreamInterrupted,
+    UsageError,
+)
+
+
+def exit_code_for(exc: FclaudeError) -> ExitCode:
+    from foundry_cli.doctor.table import classify
+
+    # order matters: subclasses before their bases
+    if isinstance(exc, UsageError):
+        return ExitCode.USAGE
+    if isinstance(exc, ConfigError):
+        return ExitCode.CONFIG
+    if isinstance(exc, AuthError):
+        return ExitCode.AUTH
+    if isinstance(exc, StreamInterrupted):
+        return ExitCode.FAILED  # output had started: the request failed, whatever the cause
+    row = classify(exc)
+    if row is not None:
+        return ExitCode(row.exit_code)
+    return ExitCode.FAILED
+
+
+def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
+    """One paragraph: what failed (with evidence), the likely cause, the fix."""
+    from foundry_cli.doctor.table import classify
+
+    if isinstance(exc, UsageError | ConfigError):
+        text = exc.message
+    else:
+        text = f"{what}: {exc}" if not isinstance(exc, StreamInterrupted) else exc.message
+    evidence = exc.cause if isinstance(exc, StreamInterrupted) else exc
+    if isinstance(evidence, ApiError) and not isinstance(evidence, NetworkError):
+        extra = [f"request id {evidence.request_id}" if evidence.request_id else "", evidence.region or ""]
+        if any(extra):
+            text += f" [{', '.join(e for e in extra if e)}]"
+    row = classify(exc)
+    if row is not None:
+        text += f" Likely cause ({row.id}): {row.cause} Fix: {row.fix}"
+        if row.fix_command:
+            text += f" Try: {row.fix_command}"
+    return text.strip()
+
+
+def report(exc: FclaudeError, err: TextIO, *, what: str = "The request failed") -> ExitCode:
+    err.write(f"fclaude: {paragraph(exc, what=what)}\n")
+    err.flush()
+    return exit_code_for(exc)

@@ -1,0 +1,48 @@
+"""Options shared by several commands, declared once (one spelling, one help text)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+ProfileOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer reads the annotation at runtime on 3.10 too
+    typer.Option("--profile", "-p", envvar="FCLAUDE_PROFILE", help="Profile to use.", show_default=False),
+]
+DebugOpt = Annotated[
+    bool, typer.Option("--debug", help="Trace HTTP to stderr (secrets redacted); show tracebacks.")
+]
+EmulatorOpt = Annotated[
+    bool, typer.Option("--emulator", help="Run against a built-in local Foundry emulator (no Azure needed).")
+]
+ScenarioOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--scenario", help="Emulator scenario (implies --emulator); see `fclaude emulator --list`."),
+]
+ModelOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--model", "-m", help="Deployment name (the request's model).", show_default=False),
+]
+SystemOpt = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]  # noqa: UP045
+MaxTokensOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--max-tokens", help="Max output tokens (always sent; default 4096).", min=1),
+]
+ThinkingOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--thinking", help="Extended thinking budget in tokens (>= 1024, < max-tokens)."),
+]
+TemperatureOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--temperature", help="Sampling temperature.", min=0.0, max=2.0),
+]
+ApiOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--api", help="Wire format: messages or responses (overrides the profile)."),
+]
+NoStreamOpt = Annotated[
+    bool, typer.Option("--no-stream", help="Wait for the whole answer instead of streaming.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the answer and metadata.")]
+ShowThinkingOpt = Annotated[bool, typer.Option("--show-thinking", help="Show thinking, dimmed, on stderr.")]

@@ -1,0 +1,56 @@
+"""The ``fclaude`` entry point: the ``main()`` wrapper.
+
+Exit codes and tracebacks are decided here and nowhere else: ``main()`` turns every
+``FclaudeError`` into one paragraph on stderr and its ``ExitCode``; a traceback appears only
+with ``--debug`` (or ``FCLAUDE_DEBUG=1``). This module imports no third-party package, so
+``fclaude --version`` costs little more than the interpreter; Typer loads for everything else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from foundry_cli import __version__
+from foundry_cli.cli.exit_codes import ExitCode
+from foundry_cli.errors import FclaudeError
+
+
+def _debug_requested(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("FCLAUDE_DEBUG", "") not in ("", "0")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args in (["--version"], ["-V"]):  # fast path: no Typer import cost beyond this module
+        sys.stdout.write(f"fclaude {__version__}\n")
+        raise SystemExit(0)
+    debug = _debug_requested(args)
+    from foundry_cli.cli.root import app
+
+    try:
+        app(args=args, prog_name="fclaude")
+    except FclaudeError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        from foundry_cli.cli._errors import report
+
+        raise SystemExit(int(report(exc, sys.stderr))) from None
+    except KeyboardInterrupt:
+        sys.stderr.write("fclaude: interrupted\n")
+        raise SystemExit(int(ExitCode.INTERRUPTED)) from None
+    except BrokenPipeError:
+        # the reader went away (`fclaude ask ... | head`): not an error worth a paragraph
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(int(ExitCode.FAILED)) from None
+    except Exception as exc:
+        if debug:
+            raise
+        sys.stderr.write(
+            f"fclaude: unexpected error ({type(exc).__name__}: {exc}). This is a bug in fclaude; "
+            "run again with --debug for a traceback and report it.\n"
+        )
+        raise SystemExit(int(ExitCode.FAILED)) from None

@@ -1,0 +1,230 @@
+"""``fclaude ask``: one prompt, one streamed answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from foundry_cli.cli._options import (
+    ApiOpt,
+    DebugOpt,
+    EmulatorOpt,
+    JsonOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    NoStreamOpt,
+    ProfileOpt,
+    ScenarioOpt,
+    ShowThinkingOpt,
+    SystemOpt,
+    TemperatureOpt,
+    ThinkingOpt,
+)
+from foundry_cli.cli._state import emulator_overrides, state
+from foundry_cli.cli.exit_codes import ExitCode
+from foundry_cli.errors import ConfigError, StreamInterrupted, UsageError
+
+if TYPE_CHECKING:
+    from foundry_cli.api.client import FoundryClient
+    from foundry_cli.api.types import Request, Result
+    from foundry_cli.config.settings import Resolved
+
+MAX_STDIN = 16 * 1024 * 1024
+
+
+def read_prompt(words: list[str] | None) -> str:
+    """Prompt = the arguments, then piped stdin (``git diff | fclaude ask "review"``).
+
+    Raises:
+        UsageError: no prompt at all, or stdin is not text.
+    """
+    parts = [" ".join(words)] if words else []
+    stdin = sys.stdin
+    if stdin is not None and not stdin.isatty():
+        raw = stdin.buffer.read(MAX_STDIN + 1) if hasattr(stdin, "buffer") else stdin.read().encode()
+        if len(raw) > MAX_STDIN:
+            raise UsageError(f"stdin is larger than {MAX_STDIN // (1024 * 1024)} MiB; send a smaller input.")
+        try:
+            piped = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UsageError(
+                "stdin is not UTF-8 text; attachments of binary files come with -a/--attach."
+            ) from None
+        if piped.strip():
+            parts.append(piped)
+    prompt = "\n\n".join(parts)
+    if not prompt.strip():
+        raise UsageError(
+            'No prompt: give one as arguments (fclaude ask "...") or on stdin (... | fclaude ask).'
+        )
+    return prompt
+
+
+def build_request(resolved: Resolved, prompt: str, system: str | None, stream: bool) -> Request:
+    from foundry_cli.api.types import Message, Request
+
+    if resolved.endpoint is None:
+        raise ConfigError(
+            "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT / "
+            "AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator ask ...",
+            row="endpoint-missing",
+        )
+    if not resolved["deployment"]:
+        raise ConfigError(
+            "No deployment: pass -m NAME, or set `deployment` in the profile or FCLAUDE_DEPLOYMENT."
+        )
+    budget, max_tokens = resolved["thinking_budget"], resolved["max_tokens"]
+    if budget and not 1024 <= budget < max_tokens:
+        raise UsageError(
+            f"--thinking {budget} must be at least 1024 and less than --max-tokens ({max_tokens}); "
+            f"e.g. --thinking 2048 --max-tokens {max(max_tokens, 4096)}."
+        )
+    return Request(
+        deployment=resolved["deployment"],
+        messages=(Message("user", prompt),),
+        max_tokens=max_tokens,
+        system=system,
+        thinking_budget=budget,
+        temperature=resolved["temperature"],
+        stream=stream,
+    )
+
+
+def make_client(resolved: Resolved, debug: bool) -> FoundryClient:
+    from foundry_cli.api.client import ClientConfig, FoundryClient
+    from foundry_cli.api.transport import RetryPolicy
+    from foundry_cli.auth.factory import make_credential
+
+    if resolved.endpoint is None:  # build_request checked this; keep the type checker honest
+        raise ConfigError("No endpoint configured.", row="endpoint-missing")
+    credential = make_credential(resolved)
+
+    def trace(text: str) -> None:
+        sys.stderr.write("".join(f"[debug] {line}\n" for line in text.splitlines()))
+
+    def on_retry(err: Exception, delay: float, n: int) -> None:
+        sys.stderr.write(
+            f"fclaude: {err}; retrying in {delay:.1f} s (retry {n} of {resolved['max_retries']})\n"
+        )
+
+    if debug:
+        trace(f"credential: {credential.description}; endpoint {resolved.endpoint.root} ({resolved['api']})")
+    return FoundryClient(
+        ClientConfig(
+            endpoint=resolved.endpoint,
+            api=resolved["api"],
+            project=resolved["project"],
+            api_version=resolved["api_version"],
+            connect_timeout=resolved["connect_timeout"],
+            read_timeout=resolved["read_timeout"],
+        ),
+        credential,
+        retry=RetryPolicy(max_retries=resolved["max_retries"]),
+        debug=trace if debug else None,
+        on_retry=on_retry,
+    )
+
+
+def run(client: FoundryClient, req: Request, *, api: str, json_out: bool, show_thinking: bool) -> Result:
+    """Stream ``req``, rendering as it arrives. Raises StreamInterrupted / KeyboardInterrupt with
+    ``.result`` attached so the caller can still print what arrived."""
+    from foundry_cli.api.client import ResultBuilder
+    from foundry_cli.api.types import TextDelta, ThinkingDelta
+    from foundry_cli.render.console import decide_mode
+    from foundry_cli.render.stream import make_renderer
+
+    builder = ResultBuilder(api=api, deployment=req.deployment)
+    renderer = None
+    if not json_out:
+        renderer = make_renderer(
+            decide_mode(sys.stdout, env=os.environ), sys.stdout, sys.stderr, env=os.environ
+        )
+    try:
+        for ev in client.events(req):
+            builder.feed(ev)
+            if renderer is None:
+                continue
+            if isinstance(ev, TextDelta):
+                renderer.text(ev.text)
+            elif isinstance(ev, ThinkingDelta) and show_thinking:
+                renderer.thinking(ev.text)
+    except (StreamInterrupted, KeyboardInterrupt) as exc:
+        if renderer is not None:
+            renderer.close()
+        exc.result = builder.finish(client.meta)  # type: ignore[union-attr]
+        exc.result.incomplete = True  # type: ignore[union-attr]
+        raise
+    if renderer is not None:
+        renderer.close()
+    return builder.finish(client.meta)
+
+
+def ask(
+    ctx: typer.Context,
+    prompt: Annotated[Optional[list[str]], typer.Argument(help="The prompt; stdin is appended.")] = None,  # noqa: UP045
+    model: ModelOpt = None,
+    system: SystemOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    thinking: ThinkingOpt = None,
+    temperature: TemperatureOpt = None,
+    api: ApiOpt = None,
+    no_stream: NoStreamOpt = False,
+    json_out: JsonOpt = False,
+    show_thinking: ShowThinkingOpt = False,
+    profile: ProfileOpt = None,
+    debug: DebugOpt = False,
+    emulator_: EmulatorOpt = False,
+    scenario: ScenarioOpt = None,
+) -> None:
+    """Ask one question and stream the answer.
+
+    Examples: fclaude ask "What is Foundry?"; git diff | fclaude ask "review this";
+    fclaude ask --json -m claude-haiku-4-5 "one word for blue"
+    """
+    from foundry_cli.api.client import result_json
+    from foundry_cli.config.settings import resolve
+
+    s = state(ctx, profile, debug, emulator_, scenario)
+    text = read_prompt(prompt)
+    flags = {
+        "deployment": model,
+        "max_tokens": max_tokens,
+        "thinking_budget": thinking,
+        "temperature": temperature,
+        "api": api,
+    }
+    with emulator_overrides(s) as overrides:
+        resolved = resolve(flags, profile=s.profile, overrides=overrides)
+        req = build_request(resolved, text, system, stream=not no_stream)
+        with make_client(resolved, s.debug) as client:
+            try:
+                result = run(client, req, api=resolved["api"], json_out=json_out, show_thinking=show_thinking)
+            except StreamInterrupted as exc:
+                if json_out:
+                    _print_json(result_json(exc.result))  # type: ignore[attr-defined]
+                from foundry_cli.cli._errors import report
+
+                report(exc, sys.stderr, what="The answer is incomplete")
+                sys.stderr.write("fclaude: the answer above is incomplete (the stream stopped early).\n")
+                raise typer.Exit(int(ExitCode.FAILED)) from None
+            except KeyboardInterrupt as exc:
+                if json_out and hasattr(exc, "result"):
+                    _print_json(result_json(exc.result))
+                sys.stderr.write("fclaude: interrupted; the answer above is incomplete.\n")
+                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if json_out:
+        _print_json(result_json(result))
+    if result.stop_reason == "max_tokens":
+        sys.stderr.write(
+            f"fclaude: the answer stopped at the max_tokens limit ({req.max_tokens}); "
+            "raise --max-tokens for more.\n"
+        )
+
+
+def _print_json(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
