@@ -31,6 +31,8 @@ def exit_code_for(exc: FclaudeError) -> ExitCode:
     row = classify(exc)
     if row is not None:
         return ExitCode(row.exit_code)
+    if isinstance(exc, ApiError) and exc.status in (401, 403):
+        return ExitCode.AUTH  # an unrecognised 401/403 is still an authorization failure (DESIGN §6)
     return ExitCode.FAILED
 
 
