@@ -64,7 +64,7 @@ class ApiError(FclaudeError):
 
     def __str__(self) -> str:
         parts = [f"HTTP {self.status}" if self.status else "no response"]
-        if self.code:
+        if self.code and self.code != str(self.status):  # Azure bodies often repeat the status as code
             parts.append(self.code)
         return f"{' '.join(parts)}: {self.message}"
 

@@ -19,7 +19,12 @@ SCRUB_PREFIXES = ("AZURE_", "ANTHROPIC_", "FCLAUDE_", "OPENAI_", "IDENTITY_", "M
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
-        if name.startswith(SCRUB_PREFIXES) or name in ("NO_COLOR", "FORCE_COLOR", "HTTPS_PROXY", "HTTP_PROXY"):
+        if name.startswith(SCRUB_PREFIXES) or name in (
+            "NO_COLOR",
+            "FORCE_COLOR",
+            "HTTPS_PROXY",
+            "HTTP_PROXY",
+        ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "fclaude-home"
     monkeypatch.setenv("FCLAUDE_HOME", str(home))
@@ -32,3 +37,7 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     az.chmod(az.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     return home
+
+
+# the CLI runner fixtures (tests/cli, tests/fidelity)
+from tests.support import base_env, emu, fclaude  # noqa: E402, F401

@@ -266,7 +266,7 @@ def _network_error(exc: Exception, url: str) -> NetworkError:
     }
     label = next((v for k, v in what.items() if isinstance(exc, k)), "network error")
     detail = str(exc) or type(exc).__name__
-    return NetworkError(f"{label} ({detail}) for {redact_url(url)}", status=0, code=type(exc).__name__)
+    return NetworkError(f"{label} ({detail}) for {redact_url(url)}.", status=0, code=type(exc).__name__)
 
 
 class ResultBuilder:

@@ -49,6 +49,16 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
         extra = [f"request id {evidence.request_id}" if evidence.request_id else "", evidence.region or ""]
         if any(extra):
             text += f" [{', '.join(e for e in extra if e)}]"
+    if isinstance(exc, StreamInterrupted):
+        text += " The answer above is incomplete."
+    if isinstance(exc, StreamInterrupted) and isinstance(evidence, NetworkError):
+        # a drop or stall after the answer began is not a DNS/TLS/proxy-setup problem
+        return text + (
+            " Likely cause: the connection was closed or went silent mid-answer (a transient service "
+            "problem, or a proxy's idle timeout). Fix: run the same command again; if it keeps "
+            "happening at the same point, check for a proxy between you and Foundry (fclaude --debug shows "
+            "the hops' headers)."
+        )
     row = classify(exc)
     if row is not None:
         text += f" Likely cause ({row.id}): {row.cause} Fix: {row.fix}"

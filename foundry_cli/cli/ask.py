@@ -209,7 +209,6 @@ def ask(
                 from foundry_cli.cli._errors import report
 
                 report(exc, sys.stderr, what="The answer is incomplete")
-                sys.stderr.write("fclaude: the answer above is incomplete (the stream stopped early).\n")
                 raise typer.Exit(int(ExitCode.FAILED)) from None
             except KeyboardInterrupt as exc:
                 if json_out and hasattr(exc, "result"):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from foundry_cli.emulator import Emulator, answer_text
-from tests.cli.conftest import CANARY_KEY, Fclaude
+from tests.support import CANARY_KEY, Fclaude
 
 APIS = ["messages", "responses"]
 JSON_KEYS = {
@@ -125,7 +125,7 @@ def test_debug_trace_before_or_after_subcommand_redacts_key(fclaude: Fclaude, wh
         (["ask", "--thinking", "500", "x"], "at least 1024"),
         (["ask", "--thinking", "5000", "--max-tokens", "4096", "x"], "less than --max-tokens"),
         (["ask", "--api", "graphql", "x"], "messages, responses"),
-        (["ask", "--max-tokens", "0", "x"], "0"),
+        (["ask", "--max-tokens", "0", "x"], "--max-tokens"),
         (["ask", "--nope", "x"], "No such option"),
     ],
 )

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from foundry_cli.emulator import Emulator
-from tests.cli.conftest import Fclaude
+from tests.support import Fclaude
 
 FAST = {"FCLAUDE_MAX_RETRIES": "0"}
 

@@ -8,7 +8,7 @@ import pexpect
 import pytest
 
 from foundry_cli.emulator import Emulator, answer_text
-from tests.cli.conftest import CANARY_KEY, Fclaude
+from tests.support import CANARY_KEY, Fclaude
 
 
 def spawn(fclaude: Fclaude, *args: str, **env: str) -> pexpect.spawn:

@@ -9,14 +9,18 @@ import openai
 import pytest
 
 from foundry_cli.emulator import Emulator
-from tests.cli.conftest import CANARY_KEY, Fclaude
+from tests.support import CANARY_KEY, Fclaude
 
 PROMPT = "Compare the SDK with fclaude"
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK warns about claude-sonnet-4-5's EOL
 @pytest.mark.parametrize("stream", [True, False])
 def test_anthropic_sdk_text_equals_fclaude(fclaude: Fclaude, emu: Emulator, stream: bool) -> None:
-    client = anthropic.Anthropic(base_url=emu.base_url + "/anthropic", api_key=CANARY_KEY, max_retries=0)
+    # AnthropicFoundry sends x-api-key + api-key, as Foundry wants (plain Anthropic sends a Bearer)
+    client = anthropic.AnthropicFoundry(
+        base_url=emu.base_url + "/anthropic/", api_key=CANARY_KEY, max_retries=0
+    )
     kwargs = {
         "model": "claude-sonnet-4-5",
         "max_tokens": 1024,

@@ -1,4 +1,6 @@
-"""The `fclaude` runner fixture: the real CLI in a subprocess against an emulator on 127.0.0.1."""
+"""The `fclaude` runner: the real CLI in a subprocess against an emulator on 127.0.0.1.
+
+Fixtures built on it are registered in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ class Fclaude:
 
 @pytest.fixture
 def base_env(hermetic_env: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
 @pytest.fixture
