@@ -1,0 +1,1 @@
+complete --command fclaude --no-files --arguments "(env _FCLAUDE_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) fclaude)" --condition "env _FCLAUDE_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) fclaude"
