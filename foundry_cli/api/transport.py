@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -31,7 +32,7 @@ class RetryPolicy:
     max_retries: int = 2
     base: float = 0.5
     cap: float = 8.0
-    sleep: Callable[[float], None] = field(default=lambda s: __import__("time").sleep(s))
+    sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
 
     def delay(self, attempt: int, err: ApiError | None) -> float | None:
