@@ -30,6 +30,8 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FCLAUDE_HOME", str(home))
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # no test may touch the developer's real keyring: the null backend makes fclaude use secrets.toml
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     bin_dir = tmp_path / "fake-bin"
     bin_dir.mkdir()
     az = bin_dir / "az"

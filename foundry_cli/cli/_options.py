@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 ProfileOpt = Annotated[
-    Optional[str],  # noqa: UP045 - typer reads the annotation at runtime on 3.10 too
+    str | None,
     typer.Option("--profile", "-p", envvar="FCLAUDE_PROFILE", help="Profile to use.", show_default=False),
 ]
 DebugOpt = Annotated[
@@ -17,28 +17,28 @@ EmulatorOpt = Annotated[
     bool, typer.Option("--emulator", help="Run against a built-in local Foundry emulator (no Azure needed).")
 ]
 ScenarioOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--scenario", help="Emulator scenario (implies --emulator); see `fclaude emulator --list`."),
 ]
 ModelOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--model", "-m", help="Deployment name (the request's model).", show_default=False),
 ]
-SystemOpt = Annotated[Optional[str], typer.Option("--system", "-s", help="System prompt.")]  # noqa: UP045
+SystemOpt = Annotated[str | None, typer.Option("--system", "-s", help="System prompt.")]
 MaxTokensOpt = Annotated[
-    Optional[int],  # noqa: UP045
+    int | None,
     typer.Option("--max-tokens", help="Max output tokens (always sent; default 4096).", min=1),
 ]
 ThinkingOpt = Annotated[
-    Optional[int],  # noqa: UP045
+    int | None,
     typer.Option("--thinking", help="Extended thinking budget in tokens (>= 1024, < max-tokens)."),
 ]
 TemperatureOpt = Annotated[
-    Optional[float],  # noqa: UP045
+    float | None,
     typer.Option("--temperature", help="Sampling temperature.", min=0.0, max=2.0),
 ]
 ApiOpt = Annotated[
-    Optional[str],  # noqa: UP045
+    str | None,
     typer.Option("--api", help="Wire format: messages or responses (overrides the profile)."),
 ]
 NoStreamOpt = Annotated[

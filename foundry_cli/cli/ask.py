@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from foundry_cli.cli._client import make_client
 from foundry_cli.cli._options import (
     ApiOpt,
     DebugOpt,
@@ -94,41 +95,6 @@ def build_request(resolved: Resolved, prompt: str, system: str | None, stream: b
     )
 
 
-def make_client(resolved: Resolved, debug: bool) -> FoundryClient:
-    from foundry_cli.api.client import ClientConfig, FoundryClient
-    from foundry_cli.api.transport import RetryPolicy
-    from foundry_cli.auth.factory import make_credential
-
-    if resolved.endpoint is None:  # build_request checked this; keep the type checker honest
-        raise ConfigError("No endpoint configured.", row="endpoint-missing")
-    credential = make_credential(resolved)
-
-    def trace(text: str) -> None:
-        sys.stderr.write("".join(f"[debug] {line}\n" for line in text.splitlines()))
-
-    def on_retry(err: Exception, delay: float, n: int) -> None:
-        sys.stderr.write(
-            f"fclaude: {err}; retrying in {delay:.1f} s (retry {n} of {resolved['max_retries']})\n"
-        )
-
-    if debug:
-        trace(f"credential: {credential.description}; endpoint {resolved.endpoint.root} ({resolved['api']})")
-    return FoundryClient(
-        ClientConfig(
-            endpoint=resolved.endpoint,
-            api=resolved["api"],
-            project=resolved["project"],
-            api_version=resolved["api_version"],
-            connect_timeout=resolved["connect_timeout"],
-            read_timeout=resolved["read_timeout"],
-        ),
-        credential,
-        retry=RetryPolicy(max_retries=resolved["max_retries"]),
-        debug=trace if debug else None,
-        on_retry=on_retry,
-    )
-
-
 def run(client: FoundryClient, req: Request, *, api: str, json_out: bool, show_thinking: bool) -> Result:
     """Stream ``req``, rendering as it arrives. Raises StreamInterrupted / KeyboardInterrupt with
     ``.result`` attached so the caller can still print what arrived."""
@@ -165,7 +131,7 @@ def run(client: FoundryClient, req: Request, *, api: str, json_out: bool, show_t
 
 def ask(
     ctx: typer.Context,
-    prompt: Annotated[Optional[list[str]], typer.Argument(help="The prompt; stdin is appended.")] = None,  # noqa: UP045
+    prompt: Annotated[list[str] | None, typer.Argument(help="The prompt; stdin is appended.")] = None,
     model: ModelOpt = None,
     system: SystemOpt = None,
     max_tokens: MaxTokensOpt = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
 
 def completion(
     shell: Annotated[
-        Optional[str],  # noqa: UP045
+        str | None,
         typer.Argument(help="bash, zsh, fish or powershell (default: from $SHELL)."),
     ] = None,
     install: Annotated[

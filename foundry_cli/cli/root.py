@@ -7,7 +7,7 @@ import sys
 import typer
 
 from foundry_cli import __version__
-from foundry_cli.cli import ask, completion, emulator
+from foundry_cli.cli import ask, completion, emulator, login, profile
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import AppState
 
@@ -49,6 +49,9 @@ def make_app() -> typer.Typer:
             profile=profile, debug=debug, emulator=emulator_ or scenario is not None, scenario=scenario
         )
 
+    app.command("login")(login.login)
+    app.command("logout")(login.logout)
+    app.add_typer(profile.app, name="profile")
     app.command("ask", no_args_is_help=False)(ask.ask)
     app.command("emulator")(emulator.emulator)
     app.command("completion")(completion.completion)

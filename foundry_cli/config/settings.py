@@ -193,9 +193,32 @@ SETTINGS: tuple[Setting, ...] = (
         "history", "store conversations in history.db", env=("FCLAUDE_HISTORY",), default=True, coerce=_bool
     ),
     Setting(
+        "client_certificate_path",
+        "PEM file with the service principal's certificate and private key",
+        env=("FCLAUDE_CLIENT_CERTIFICATE_PATH", "AZURE_CLIENT_CERTIFICATE_PATH"),
+    ),
+    Setting(
+        "federated_token_file",
+        "workload identity: file holding the federated token",
+        env=("FCLAUDE_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"),
+    ),
+    Setting("key_command", "command whose stdout is the API key (e.g. a vault CLI)", env=("FCLAUDE_KEY_COMMAND",)),
+    Setting(
         "api_key",
         "API key (secrets.toml or environment only)",
         env=("FCLAUDE_API_KEY", "ANTHROPIC_FOUNDRY_API_KEY", "AZURE_API_KEY"),
+        secret=True,
+    ),
+    Setting(
+        "client_secret",
+        "service principal client secret (secrets.toml or environment only)",
+        env=("FCLAUDE_CLIENT_SECRET", "AZURE_CLIENT_SECRET"),
+        secret=True,
+    ),
+    Setting(
+        "ad_token",
+        "a ready Entra ID bearer token (environment only)",
+        env=("FCLAUDE_AD_TOKEN", "AZURE_AD_TOKEN"),
         secret=True,
     ),
 )
@@ -305,7 +328,7 @@ def resolve(
     if secrets is None and name is not None:
         from foundry_cli.config.secrets import read_profile_secrets
 
-        secrets = read_profile_secrets(paths, name)
+        secrets = read_profile_secrets(paths, name, env)
     secrets = secrets or {}
     flags = flags or {}
     overrides = overrides or {}

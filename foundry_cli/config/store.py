@@ -35,3 +35,28 @@ def save_profile(paths: Paths, name: str, values: Mapping[str, Any], *, make_def
         if make_default or not doc.get("default_profile"):
             doc["default_profile"] = name
         write_toml(paths.config_file, doc, mode=0o600)
+
+
+def set_default(paths: Paths, name: str) -> None:
+    """Make ``name`` the default profile. Raises ConfigError if it does not exist."""
+    with locked(paths.config_file):
+        doc = load_config(paths)
+        if name not in doc.get("profiles", {}):
+            raise ConfigError(f"No profile named {name!r} in {paths.config_file}.")
+        doc["default_profile"] = name
+        write_toml(paths.config_file, doc, mode=0o600)
+
+
+def remove_profile(paths: Paths, name: str) -> None:
+    """Delete profile ``name``; the default moves to another profile or is cleared."""
+    with locked(paths.config_file):
+        doc = load_config(paths)
+        profiles = doc.get("profiles", {})
+        if name not in profiles:
+            raise ConfigError(f"No profile named {name!r} in {paths.config_file}.")
+        del profiles[name]
+        if doc.get("default_profile") == name:
+            doc.pop("default_profile")
+            if profiles:
+                doc["default_profile"] = sorted(profiles)[0]
+        write_toml(paths.config_file, doc, mode=0o600)

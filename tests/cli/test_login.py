@@ -1,0 +1,131 @@
+"""`fclaude login / logout / profile` end to end: flags (CI), stdin secrets, the wizard on a pty."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from foundry_cli.emulator import Emulator
+from tests.support import CANARY_KEY, Fclaude
+
+
+@pytest.fixture
+def bare(base_env: dict[str, str]) -> Fclaude:
+    """A runner with no FCLAUDE_* configuration at all: everything comes from the profile."""
+    return Fclaude(dict(base_env), [])
+
+
+def login_flags(emu: Emulator, *extra: str) -> list[str]:
+    return ["login", "--endpoint", emu.base_url, "--deployment", "claude-sonnet-4-5", "--api-key-stdin", *extra]
+
+
+def test_login_by_flags_verifies_and_saves(bare: Fclaude, emu: Emulator, hermetic_env: Path) -> None:
+    r = bare("-p", "work", *login_flags(emu), input=CANARY_KEY + "\n")
+    assert r.exit_code == 0, r.stderr
+    assert "saved profile 'work'" in r.stderr and "verified" in r.stderr and "East US 2" in r.stderr
+    config = (hermetic_env / "config.toml").read_text()
+    secrets = hermetic_env / "secrets.toml"
+    assert CANARY_KEY not in config and CANARY_KEY in secrets.read_text()
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    assert stat.S_IMODE(hermetic_env.stat().st_mode) == 0o700
+    assert emu.requests[-1].headers["x-api-key"] == CANARY_KEY
+    # the saved profile is the default: ask works with no environment at all
+    r = bare("ask", "from the profile")
+    assert r.exit_code == 0, r.stderr
+    assert CANARY_KEY not in r.stdout + r.stderr
+
+
+def test_login_failure_shows_the_row_and_keeps_the_profile(bare: Fclaude, emu: Emulator) -> None:
+    r = bare(*login_flags(emu), input="wrong-key\n")
+    assert r.exit_code == 4 and "(key-invalid)" in r.stderr and "saved" in r.stderr
+    r = bare("profile", "list", "--json")
+    assert [p["name"] for p in json.loads(r.stdout)] == ["default"]
+
+
+def test_no_verify_makes_no_request(bare: Fclaude, emu: Emulator) -> None:
+    r = bare(*login_flags(emu, "--no-verify"), input="k\n")
+    assert r.exit_code == 0 and emu.requests == []
+
+
+@pytest.mark.parametrize("flag", ["--api-key", "--client-secret"])
+def test_secret_as_argument_is_refused(bare: Fclaude, emu: Emulator, hermetic_env: Path, flag: str) -> None:
+    r = bare("login", "--endpoint", emu.base_url, "--deployment", "d", flag, CANARY_KEY, "--no-verify")
+    assert r.exit_code == 2 and "never accepted as command-line arguments" in r.stderr
+    assert not (hermetic_env / "config.toml").exists() and not (hermetic_env / "secrets.toml").exists()
+
+
+def test_missing_flags_in_ci_fail_without_prompting(bare: Fclaude) -> None:
+    r = bare("login", "--no-verify")
+    assert r.exit_code == 2 and "--endpoint" in r.stderr and "--deployment" in r.stderr
+
+
+def test_bad_endpoint_and_values_are_rejected_before_saving(bare: Fclaude, hermetic_env: Path) -> None:
+    r = bare("login", "--endpoint", "http://example.com", "--deployment", "d", "--no-verify")
+    assert r.exit_code == 3 and "https" in r.stderr
+    r = bare("login", "--endpoint", "myres", "--deployment", "d", "--auth", "password", "--no-verify")
+    assert r.exit_code == 2 and "--auth" in r.stderr
+    assert not (hermetic_env / "config.toml").exists()
+
+
+def test_profile_show_gives_sources_and_never_the_secret(bare: Fclaude, emu: Emulator) -> None:
+    bare("-p", "work", *login_flags(emu, "--no-verify"), input=CANARY_KEY + "\n")
+    r = bare("profile", "show", "--json", FCLAUDE_MAX_TOKENS="999", FCLAUDE_DEPLOYMENT="other")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    s = doc["settings"]
+    assert doc["profile"] == "work"
+    assert s["endpoint"] == {"value": emu.base_url, "source": "profile work"}
+    assert s["max_tokens"] == {"value": 999, "source": "env FCLAUDE_MAX_TOKENS"}
+    assert s["api_key"] == {"value": "set", "source": "secrets.toml"}
+    assert s["temperature"]["source"] == "default"
+    assert any("FCLAUDE_DEPLOYMENT" in w for w in doc["warnings"]), "a shadowed saved value is warned about"
+    table = bare("profile", "show", FCLAUDE_DEPLOYMENT="other")
+    assert "FCLAUDE_DEPLOYMENT overrides" in table.stderr and "secrets.toml" in table.stdout
+    assert CANARY_KEY not in json.dumps(doc) + table.stdout + table.stderr
+
+
+def test_profile_use_remove_and_logout(bare: Fclaude, emu: Emulator, hermetic_env: Path) -> None:
+    for name in ("a", "b"):
+        assert bare("-p", name, *login_flags(emu, "--no-verify"), input=f"key-{name}\n").exit_code == 0
+    assert json.loads(bare("profile", "list", "--json").stdout)[1] == {
+        "name": "b", "default": True, "endpoint": emu.base_url, "api": None, "auth": None,
+        "deployment": "claude-sonnet-4-5"}
+    assert bare("profile", "use", "a").exit_code == 0
+    assert [p["default"] for p in json.loads(bare("profile", "list", "--json").stdout)] == [True, False]
+    assert bare("profile", "use", "ghost").exit_code == 3
+    r = bare("logout", "-p", "a")
+    assert r.exit_code == 0 and "api key" in r.stderr
+    assert "key-a" not in (hermetic_env / "secrets.toml").read_text()
+    assert bare("-p", "a", "ask", "hi").exit_code == 3, "no key left after logout"
+    assert bare("profile", "remove", "b").exit_code == 0
+    assert "key-b" not in (hermetic_env / "secrets.toml").read_text()
+    assert [p["name"] for p in json.loads(bare("profile", "list", "--json").stdout)] == ["a"]
+
+
+def test_wizard_on_a_terminal(base_env: dict[str, str], emu: Emulator, hermetic_env: Path) -> None:
+    env = {k: v for k, v in base_env.items() if not k.startswith("FCLAUDE_")} | {"FCLAUDE_HOME": str(hermetic_env)}
+    child = pexpect.spawn(sys.executable, ["-m", "foundry_cli", "login"], env=env, encoding="utf-8", timeout=30)
+    child.expect("Endpoint")
+    child.sendline(emu.base_url + "/anthropic")
+    child.expect(r"API format.*\[messages\]")
+    child.sendline("")
+    child.expect(r"Auth mode.*\[api-key\]")
+    child.sendline("")
+    child.expect(r"Deployment name")
+    child.sendline("claude-haiku-4-5")
+    child.expect("API key")
+    child.sendline(CANARY_KEY)
+    child.expect(pexpect.EOF)
+    child.close()
+    out = child.before or ""
+    assert child.exitstatus == 0, out
+    assert "verified" in out and CANARY_KEY not in out, "the key prompt does not echo"
+    config = (hermetic_env / "config.toml").read_text()
+    assert 'deployment = "claude-haiku-4-5"' in config and 'api = "messages"' in config
+    assert os.path.exists(hermetic_env / "secrets.toml")
