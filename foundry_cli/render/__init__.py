@@ -1,0 +1,1 @@
+"""Terminal output: output-mode policy, consoles, and the streaming answer renderers."""

@@ -1,0 +1,111 @@
+"""Output-mode policy and console construction: the only place that looks at isatty and colour variables.
+
+The mode is decided once per stream (DESIGN §2, STYLE practice 6):
+
+- ``"markdown"`` when the stream is a terminal, ``TERM`` is not ``dumb`` and the caller did not force
+  plain output; ``FORCE_COLOR`` (non-empty) also selects it for a pipe or file, so tests and
+  ``| less -R`` get rendered output.
+- ``"plain"`` otherwise: text exactly as the model wrote it, no escape codes at all.
+
+``NO_COLOR`` (non-empty) keeps the markdown layout but removes colour.
+
+Importing this module does not import ``rich`` (STYLE practice 14); :func:`make_console` does.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+OutputMode = Literal["markdown", "plain"]
+
+__all__ = ["OutputMode", "ansi_capable", "decide_mode", "is_tty", "live_capable", "make_console"]
+
+
+def is_tty(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal; False for closed streams and objects without ``isatty``."""
+    isatty = getattr(stream, "isatty", None)
+    if isatty is None:
+        return False
+    try:
+        return bool(isatty())
+    except (ValueError, OSError):  # closed file, or a wrapper whose descriptor went away
+        return False
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    # NO_COLOR / FORCE_COLOR convention: set and non-empty means on, whatever the value.
+    return env.get(name, "") != ""
+
+
+def decide_mode(stream: TextIO, *, env: Mapping[str, str], force_plain: bool = False) -> OutputMode:
+    """Return ``"markdown"`` or ``"plain"`` for output written to ``stream``.
+
+    ``force_plain`` wins over everything (``--json`` style callers); then ``FORCE_COLOR``; then a
+    terminal whose ``TERM`` is not ``dumb``.
+    """
+    if force_plain:
+        return "plain"
+    if _flag(env, "FORCE_COLOR"):
+        return "markdown"
+    if is_tty(stream) and env.get("TERM", "") != "dumb":
+        return "markdown"
+    return "plain"
+
+
+def live_capable(stream: TextIO, *, env: Mapping[str, str]) -> bool:
+    """Whether cursor movement may be used on ``stream`` (a real terminal that is not ``dumb``).
+
+    ``FORCE_COLOR`` on a pipe gives colour and layout but never cursor movement, so a file or
+    ``less -R`` receives each block once, with no redraw sequences.
+    """
+    return is_tty(stream) and env.get("TERM", "") != "dumb"
+
+
+def ansi_capable(stream: TextIO, *, env: Mapping[str, str]) -> bool:
+    """Whether raw SGR codes (dim text) written without rich display correctly on ``stream``.
+
+    A terminal that is not ``dumb``; on Windows only in terminals known to process escape codes
+    (Windows Terminal, or a ``TERM`` set by e.g. Git Bash): rich enables them for its own output,
+    a bare ``write`` gets no such help from a legacy console.
+    """
+    if not live_capable(stream, env=env):
+        return False
+    return sys.platform != "win32" or any(env.get(name) for name in ("WT_SESSION", "TERM", "ANSICON"))
+
+
+def make_console(
+    stream: TextIO,
+    *,
+    env: Mapping[str, str],
+    force_plain: bool = False,
+    width: int | None = None,
+) -> Console:
+    """A rich ``Console`` writing to ``stream``, configured by :func:`decide_mode`.
+
+    Width comes from the terminal, or ``COLUMNS`` (read by rich from ``env``), or ``width``.
+    Plain mode gets a console with no colour system at all, so nothing it prints carries an escape
+    code. ``highlight`` and ``emoji`` are off: model output and user data are printed as they are.
+    """
+    from rich.console import Console
+
+    mode = decide_mode(stream, env=env, force_plain=force_plain)
+    markdown = mode == "markdown"
+    return Console(
+        file=stream,
+        # Explicit values, so rich's own environment probing (FORCE_COLOR, TTY_COMPATIBLE,
+        # TTY_INTERACTIVE) cannot disagree with the decision taken above.
+        force_terminal=markdown,
+        force_interactive=markdown and live_capable(stream, env=env),
+        color_system="auto" if markdown else None,
+        no_color=_flag(env, "NO_COLOR") or not markdown,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        width=width,
+        _environ=env,
+    )
