@@ -29,6 +29,19 @@ SCENARIOS: dict[str, str] = {
     "garbage": "500, content-type application/json, body of non-UTF-8 bytes",
 }
 
+# Scenarios of the identity side (Emulator(identity=True)) and of Entra ID tokens on the data plane.
+# Kept apart from SCENARIOS, which names the data-plane faults; parse_scenario accepts both.
+IDENTITY_SCENARIOS: dict[str, str] = {
+    "secret-invalid": "token requests with a client secret get 401 invalid_client AADSTS7000215",
+    "secret-expired": "token requests with a client secret get 401 invalid_client AADSTS7000222",
+    "app-not-found": "token and device-code requests get 400 unauthorized_client AADSTS700016",
+    "tenant-not-found": "discovery and token requests get 400 AADSTS90002 (tenant not found)",
+    "assertion-invalid": "token requests with a client assertion get 400 invalid_client AADSTS700024",
+    "user-interaction": "refresh-token and device-code grants get 400 invalid_grant AADSTS50076 (MFA)",
+    "audience": "every Bearer request gets the APIM 401 'audience is incorrect' body",
+    "role-missing": "every Bearer request gets 401 PermissionDenied naming the token's oid",
+}
+
 # Scenarios that accept an integer parameter, with its default (None = unlimited / emulator default).
 PARAM_DEFAULTS: dict[str, int | None] = {
     "long": None,
@@ -57,8 +70,9 @@ class Scenario:
 def parse_scenario(spec: str) -> Scenario:
     """Parse ``NAME`` or ``NAME:INT``; raise ValueError naming the valid scenarios."""
     name, sep, raw = spec.strip().partition(":")
-    if name not in SCENARIOS:
-        raise ValueError(f"unknown scenario {spec!r}; valid scenarios: {', '.join(SCENARIOS)}")
+    if name not in SCENARIOS and name not in IDENTITY_SCENARIOS:
+        valid = ", ".join([*SCENARIOS, *IDENTITY_SCENARIOS])
+        raise ValueError(f"unknown scenario {spec!r}; valid scenarios: {valid}")
     if not sep:
         return Scenario(name, PARAM_DEFAULTS.get(name))
     if name not in PARAM_DEFAULTS:
@@ -123,6 +137,35 @@ def audience_body(audience: str) -> bytes:
         '{"statusCode": 401, "message": "Unauthorized. Access token is missing, invalid, audience is '
         f'incorrect ({audience}), or have expired."}}'
     ).encode()
+
+
+# The data action named by PermissionDenied. Observed wording (reference §2) is for OpenAI and agent
+# routes; the actions for /anthropic and the project Responses route are UNCONFIRMED (plausible
+# names under accounts/AIServices and the documented accounts/OpenAI/responses/write).
+PERMISSION_DENIED_ACTIONS = {
+    "messages": "Microsoft.CognitiveServices/accounts/AIServices/anthropic/messages/action",
+    "count_tokens": "Microsoft.CognitiveServices/accounts/AIServices/anthropic/messages/count_tokens/action",
+    "responses": "Microsoft.CognitiveServices/accounts/OpenAI/responses/write",
+}
+FOUNDRY_PERMISSIONS_HINT = (
+    " For instructions on granting the necessary permissions, see https://aka.ms/FoundryPermissions."
+)
+
+
+def permission_denied_body(principal: str, data_action: str, operation: str, *, project: bool) -> bytes:
+    """401 PermissionDenied: the principal (a token's ``oid``) has no data-plane role.
+
+    ``operation`` is e.g. ``POST /anthropic/v1/messages``; project routes add the
+    FoundryPermissions hint, as the observed project-endpoint bodies do.
+    """
+    message = (
+        f"The principal `{principal}` lacks the required data action `{data_action}` to perform "
+        f"`{operation}` operation."
+    )
+    if project:
+        message += FOUNDRY_PERMISSIONS_HINT
+    body = {"error": {"code": "PermissionDenied", "message": message}}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def anthropic_error_body(error_type: str, message: str, request_id: str) -> bytes:

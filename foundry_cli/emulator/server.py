@@ -1,11 +1,15 @@
 """The HTTP layer: a quiet ThreadingHTTPServer on 127.0.0.1 that records requests and writes the
-``Service``'s replies (JSON with Content-Length, streams with chunked transfer encoding)."""
+``Service``'s replies (JSON with Content-Length, streams with chunked transfer encoding).
+
+With ``identity=True`` a second, HTTPS server (a throwaway CA, see ``tls.py``) answers as Entra ID
+(``identity.py``), and the data-plane port also serves the managed identity endpoint."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import socket
+import ssl
 import sys
 import threading
 import traceback
@@ -13,6 +17,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
+from foundry_cli.emulator.identity import (
+    DEFAULT_TENANT_ID,
+    DEFAULT_TOKEN_LIFETIME,
+    MSI_PATH,
+    App,
+    IdentityRequest,
+    IdentityService,
+    ManagedIdentity,
+    User,
+)
 from foundry_cli.emulator.scenarios import parse_scenario
 from foundry_cli.emulator.service import (
     DEFAULT_API_KEY,
@@ -23,6 +37,7 @@ from foundry_cli.emulator.service import (
     StreamReply,
 )
 from foundry_cli.emulator.sse import ChunkedWriter
+from foundry_cli.emulator.tls import CaBundle, make_server_tls, server_context
 
 BATCH_BYTES = 64 * 1024
 POLL_INTERVAL = 0.05
@@ -33,9 +48,19 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+    def __init__(
+        self, address: tuple[str, int], emulator: Emulator, context: ssl.SSLContext | None = None
+    ) -> None:
         self.emulator = emulator
+        self.context = context  # set: the HTTPS identity port
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        """Wrap for TLS without the handshake: it runs in the handler's thread, not the accept loop."""
+        conn, address = super().get_request()
+        if self.context is not None:
+            conn = self.context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        return conn, address
 
     def handle_error(self, request: object, client_address: object) -> None:
         """Quiet: a client that hangs up is normal; anything else is kept in ``emulator.errors``."""
@@ -57,6 +82,12 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.server.emulator._track(self.connection, add=True)
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except BaseException:
+                self.server.emulator._track(self.connection, add=False)
+                raise
 
     def finish(self) -> None:
         try:
@@ -107,6 +138,13 @@ class _Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         try:
             req = self._record()
+            identity = emu._identity
+            if identity is not None and self.server.context is not None:
+                self._send(identity.handle_login(req))
+                return
+            if identity is not None and req.path == MSI_PATH:
+                self._send(identity.handle_msi(req))
+                return
             if req.method == "GET" and req.path == HEALTH_PATH:
                 text = f"Foundry emulator: scenario {emu.scenario}\n".encode()
                 self._send(Reply(200, text, content_type="text/plain; charset=utf-8"))
@@ -188,7 +226,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Emulator:
-    """A local Foundry data-plane emulator (Messages + Responses) with fault scenarios."""
+    """A local Foundry data-plane emulator (Messages + Responses) with fault scenarios.
+
+    ``identity=True`` adds the Entra ID side: a token service over HTTPS on a second port
+    (``authority_host``, trusted through ``ca_bundle``) for tenant ``tenant_id``, a managed identity
+    endpoint on the data-plane port, and data-plane checks of the tokens it signed.
+    """
 
     def __init__(
         self,
@@ -201,10 +244,18 @@ class Emulator:
         region: str = "East US 2",
         long_deltas: int = 20000,
         delta_delay: float = 0.0,
+        *,
+        identity: bool = False,
+        tenant_id: str = DEFAULT_TENANT_ID,
+        identity_port: int = 0,
+        token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
+        device_code_polls: int | None = 1,
+        device_code_interval: int = 1,
     ) -> None:
         parse_scenario(scenario)  # ValueError early, before any socket exists
         self.host = host
         self.port = port
+        self.identity_port = identity_port
         self.delta_delay = delta_delay
         self._service = Service(
             api_key=api_key,
@@ -221,6 +272,21 @@ class Emulator:
         self._connections: set[socket.socket] = set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._tls_server: _Server | None = None
+        self._tls_thread: threading.Thread | None = None
+        self._ca: CaBundle | None = None
+        self._identity: IdentityService | None = None
+        if identity:
+            self._identity = IdentityService(
+                tenant_id=tenant_id,
+                scenario=lambda: self._service.scenario,
+                authority_host=lambda: self.authority_host,
+                hosts=self._tls_hosts(),
+                token_lifetime=token_lifetime,
+                device_code_polls=device_code_polls,
+                device_code_interval=device_code_interval,
+            )
+        self._service.identity = self._identity
 
     # --- public API --------------------------------------------------------------------------
 
@@ -247,22 +313,66 @@ class Emulator:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = _Server((self.host, self.port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name=f"foundry-emulator:{self._server.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
+        server = _Server((self.host, self.port), self)
+        if self._identity is not None:
+            try:
+                self._start_identity()
+            except BaseException:
+                server.server_close()
+                raise
+        self._server, self._thread = server, self._serve(server)
         return self
 
+    def _serve(self, server: _Server) -> threading.Thread:
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"foundry-emulator:{server.server_address[1]}",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def _tls_hosts(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(("127.0.0.1", "localhost", self.host)))
+
+    def _start_identity(self) -> None:
+        """The CA, the server certificate and the signing key (all in memory), then the HTTPS port."""
+        identity = self._require_identity()
+        tls = make_server_tls(self._tls_hosts())
+        server = _Server((self.host, self.identity_port), self, server_context(tls))
+        self._ca = CaBundle(tls.ca_pem)
+        self._tls_server, self._tls_thread = server, self._serve(server)
+        identity.signing_key  # noqa: B018 - made now rather than on the first token request
+
     def stop(self) -> None:
-        """Stop serving; wakes stalled responses and closes open connections."""
-        server, thread = self._server, self._thread
-        if server is None:
+        """Stop serving (both ports); wakes stalled responses, closes open connections and deletes
+        the CA file."""
+        servers = [
+            (server, thread)
+            for server, thread in ((self._server, self._thread), (self._tls_server, self._tls_thread))
+            if server is not None
+        ]
+        if not servers:
             return
         self._stopping.set()
+        for server, _ in servers:
+            self._shutdown(server)
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        for server, thread in servers:
+            server.server_close()
+            if thread is not None:
+                thread.join(timeout=2)
+        if self._ca is not None:
+            self._ca.remove()
+        self._server = self._thread = self._tls_server = self._tls_thread = None
+        self._ca = None
+
+    def _shutdown(self, server: _Server) -> None:
         # shutdown() waits for the serve loop's next poll; a connection wakes it at once.
         waiter = threading.Thread(target=server.shutdown, daemon=True)
         waiter.start()
@@ -273,15 +383,105 @@ class Emulator:
             ):
                 pass
             waiter.join(0.005)
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=2)
-        self._server = self._thread = None
+
+    # --- the identity side (Emulator(identity=True)) ----------------------------------------------
+
+    def _require_identity(self) -> IdentityService:
+        if self._identity is None:
+            raise RuntimeError("the identity side is off; use Emulator(identity=True)")
+        return self._identity
+
+    @property
+    def authority_host(self) -> str:
+        """``https://127.0.0.1:PORT``: the Entra ID authority host (AZURE_AUTHORITY_HOST)."""
+        self._require_identity()
+        if self._tls_server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return f"https://{self.host}:{self._tls_server.server_address[1]}"
+
+    @property
+    def ca_bundle(self) -> str:
+        """Path of the CA certificate (PEM) that signed the HTTPS port's certificate; deleted by stop()."""
+        self._require_identity()
+        if self._ca is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return self._ca.path
+
+    @property
+    def tenant_id(self) -> str:
+        return self._require_identity().tenant_id
+
+    @property
+    def identity_requests(self) -> list[IdentityRequest]:
+        """Requests to the identity side (HTTPS port and /msi/token), secrets redacted."""
+        return self._require_identity().requests
+
+    @property
+    def tokens_issued(self) -> int:
+        """Access tokens issued (token endpoint and managed identity endpoint)."""
+        return self._require_identity().tokens_issued
+
+    @property
+    def token_lifetime(self) -> int:
+        """Seconds from issue to ``exp`` of new access tokens (default 3600)."""
+        return self._require_identity().token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, seconds: int) -> None:
+        self._require_identity().token_lifetime = seconds
+
+    @property
+    def managed_identity_endpoint(self) -> str:
+        """The URL for IDENTITY_ENDPOINT (App Service style, on the data-plane port)."""
+        self._require_identity()
+        return self.base_url + MSI_PATH
+
+    @property
+    def identity_header(self) -> str:
+        """The value for IDENTITY_HEADER (sent back as X-IDENTITY-HEADER)."""
+        return self._require_identity().identity_header
+
+    def add_app(
+        self,
+        client_id: str,
+        *,
+        secret: str | None = None,
+        certificate_pem: bytes | str | None = None,
+        federated_subject: str | None = None,
+        federated_issuer: str | None = None,
+        roles: bool = True,
+        secret_expired: bool = False,
+    ) -> App:
+        """Register an app (service principal). ``roles=False``: no data-plane role (PermissionDenied)."""
+        return self._require_identity().add_app(
+            client_id,
+            secret=secret,
+            certificate_pem=certificate_pem,
+            federated_subject=federated_subject,
+            federated_issuer=federated_issuer,
+            roles=roles,
+            secret_expired=secret_expired,
+        )
+
+    def add_user(self, upn: str, *, roles: bool = True) -> User:
+        """Register a user; device codes sign in the newest user unless approved for another."""
+        return self._require_identity().add_user(upn, roles=roles)
+
+    def add_managed_identity(self, client_id: str | None = None, *, roles: bool = True) -> ManagedIdentity:
+        """Register a user-assigned managed identity, or (``client_id=None``) the system-assigned one."""
+        return self._require_identity().add_managed_identity(client_id, roles=roles)
+
+    def approve_device_code(self, user_code: str, upn: str | None = None) -> None:
+        """Complete a pending device-code sign-in now (as ``upn``, default the newest user)."""
+        self._require_identity().approve_device_code(user_code, upn)
+
+    def expire_device_codes(self) -> None:
+        """Every pending device code answers ``expired_token`` from now on."""
+        self._require_identity().expire_device_codes()
+
+    def revoke_refresh_tokens(self) -> None:
+        """Every refresh token issued so far answers AADSTS700082 from now on."""
+        self._require_identity().revoke_refresh_tokens()
 
     def __enter__(self) -> Emulator:
         return self.start()

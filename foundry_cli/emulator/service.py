@@ -13,6 +13,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from foundry_cli.emulator import messages, responses
 from foundry_cli.emulator import scenarios as sc
@@ -39,6 +40,16 @@ _PROJECT_ROUTE = re.compile(r"/api/projects/([^/]+)/openai/(v1/)?responses")
 
 
 Headers = tuple[tuple[str, str], ...]
+
+
+class TokenIssuer(Protocol):
+    """The identity side, as the data plane sees it (``identity.IdentityService``)."""
+
+    def verify_access_token(self, token: str) -> dict[str, object] | None:
+        """The claims of a token the emulator signed, else None."""
+        ...
+
+    def has_data_role(self, object_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,7 @@ class Service:
         self._lock = threading.Lock()
         self._scenario = sc.parse_scenario(scenario)
         self._counted = 0
+        self.identity: TokenIssuer | None = None  # set by Emulator(identity=True): tokens must be signed
 
     @property
     def scenario(self) -> sc.Scenario:
@@ -202,10 +214,25 @@ class Service:
         if not authorization and anthropic:
             return call.error(401, sc.KEY_INVALID_BODY)
         scheme, _, token = authorization.partition(" ")
-        claims = decode_claims(token.strip()) if scheme.lower() == "bearer" else None
-        accepted = (sc.AUDIENCE_AI, sc.AUDIENCE_COGNITIVE) if anthropic else (sc.AUDIENCE_AI,)
-        if claims is None or not audience_ok(claims, accepted) or not unexpired(claims):
+        return self._bearer(call, token.strip() if scheme.lower() == "bearer" else None)
+
+    def _bearer(self, call: _Call, token: str | None) -> Reply | None:
+        """Entra ID tokens: signature (identity on), audience, expiry, then the data-plane role."""
+        name = call.scenario.name
+        if token is None:
+            claims = None
+        elif self.identity is not None:
+            claims = self.identity.verify_access_token(token)
+        else:
+            claims = decode_claims(token)
+        accepted = (sc.AUDIENCE_AI, sc.AUDIENCE_COGNITIVE) if call.route.anthropic else (sc.AUDIENCE_AI,)
+        if name == "audience" or claims is None or not audience_ok(claims, accepted) or not unexpired(claims):
             return call.error(401, sc.audience_body(sc.AUDIENCE_AI))
+        oid = claims.get("oid")
+        principal = oid if isinstance(oid, str) else ""
+        lacks_role = self.identity is not None and not self.identity.has_data_role(principal)
+        if name == "role-missing" or lacks_role:
+            return call.error(401, _permission_denied(call, principal))
         return None
 
     def _counted_faults(self, call: _Call) -> Reply | None:
@@ -280,6 +307,16 @@ class _Call:
         if self.route.anthropic:
             return self.error(400, sc.anthropic_error_body("invalid_request_error", message, self.rid))
         return self.error(400, sc.openai_error_body(message, param))
+
+
+def _permission_denied(call: _Call, principal: str) -> bytes:
+    route = call.route
+    path = call.req.path
+    if route.project is not None:
+        path = f"/api/projects/{{projectName}}/openai/{'v1/' if route.v1 else ''}responses"
+    operation = f"{call.req.method} {path}"
+    action = sc.PERMISSION_DENIED_ACTIONS[route.kind]
+    return sc.permission_denied_body(principal, action, operation, project=route.project is not None)
 
 
 def _api_version(call: _Call) -> bytes | None:
