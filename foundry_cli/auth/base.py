@@ -3,6 +3,10 @@
 A :class:`TokenProvider` returns an :class:`AccessToken` for a scope. :class:`BearerCredential`
 wraps any provider into what the API client needs (``headers()`` / ``invalidate()``),
 reusing the token until five minutes before it expires.
+
+Providers that can be asked to forget a token (after the service rejected it with a 401)
+also implement :class:`Refreshable`; ``BearerCredential.invalidate()`` passes the request on,
+so the persisted copy (``auth/cache.py``) is dropped too and the retry fetches a fresh one.
 """
 
 from __future__ import annotations
@@ -10,9 +14,33 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 REFRESH_SKEW = 300.0  # seconds before expiry at which a token counts as stale
+
+#: receives one human-readable line (a warning, or the device-code instructions); the CLI
+#: passes a stderr writer, tests a list's ``append``. Auth itself never prints.
+Notify = Callable[[str], None]
+
+
+def ignore(_text: str) -> None:
+    """The default :data:`Notify`: drop the text."""
+
+
+def quiet_library_logs() -> None:
+    """Keep azure-identity's and msal's log warnings off stderr.
+
+    Both log failures at WARNING (DefaultAzureCredential logs its whole chain report). With no
+    handler configured, Python's last-resort handler would print them to stderr next to
+    fclaude's own message; a NullHandler stops that, while records still propagate to any
+    handler a ``--debug`` run installs on the root logger.
+    """
+    import logging
+
+    for name in ("azure", "msal"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+            logger.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)
@@ -22,6 +50,10 @@ class AccessToken:
 
     def __repr__(self) -> str:  # never leak the token through a repr
         return f"AccessToken(expires_on={self.expires_on})"
+
+    def fresh(self, now: float) -> bool:
+        """True while the token has more than :data:`REFRESH_SKEW` seconds to live."""
+        return self.expires_on - REFRESH_SKEW > now
 
 
 class TokenProvider(Protocol):
@@ -33,7 +65,16 @@ class TokenProvider(Protocol):
         ...
 
 
+@runtime_checkable
+class Refreshable(Protocol):
+    def forget(self, scope: str) -> bool:
+        """Drop every cached copy of the token for ``scope``; True when a new one can be fetched."""
+        ...
+
+
 class BearerCredential:
+    """``api.types.Credential`` for every Entra ID mode: ``Authorization: Bearer <token>``."""
+
     def __init__(self, provider: TokenProvider, scope: str, clock: Callable[[], float] = time.time) -> None:
         self.provider = provider
         self.scope = scope
@@ -42,10 +83,16 @@ class BearerCredential:
         self._token: AccessToken | None = None
 
     def headers(self, api: str) -> dict[str, str]:
-        if self._token is None or self._token.expires_on - REFRESH_SKEW <= self._clock():
+        if self._token is None or not self._token.fresh(self._clock()):
             self._token = self.provider.get_token(self.scope)
         return {"authorization": f"Bearer {self._token.token}"}
 
     def invalidate(self) -> bool:
+        """Forget the token (in memory and on disk) after a 401; True when a retry can help."""
         self._token = None
+        if isinstance(self.provider, Refreshable):
+            return self.provider.forget(self.scope)
         return True
+
+    def __repr__(self) -> str:
+        return f"BearerCredential({self.description!r})"

@@ -19,7 +19,15 @@ def make_client(resolved: Resolved, debug: bool) -> FoundryClient:
 
     if resolved.endpoint is None:  # build_request checked this; keep the type checker honest
         raise ConfigError("No endpoint configured.", row="endpoint-missing")
-    credential = make_credential(resolved)
+
+    def warn(text: str) -> None:
+        sys.stderr.write(f"fclaude: warning: {text}\n")
+
+    def prompt(text: str) -> None:  # device-code instructions: stderr, never stdout
+        sys.stderr.write(text.rstrip() + "\n")
+        sys.stderr.flush()
+
+    credential = make_credential(resolved, prompt=prompt, warn=warn)
 
     def trace(text: str) -> None:
         sys.stderr.write("".join(f"[debug] {line}\n" for line in text.splitlines()))

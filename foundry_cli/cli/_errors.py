@@ -40,6 +40,8 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
     """One paragraph: what failed (with evidence), the likely cause, the fix."""
     from foundry_cli.doctor.table import classify
 
+    if isinstance(exc, AuthError) and what == "The request failed":
+        what = "Authentication failed"
     if isinstance(exc, UsageError | ConfigError):
         text = exc.message
     else:

@@ -22,12 +22,13 @@ def emulator(
 
     Example: fclaude emulator --port 8765 --scenario deployment-not-found
     """
-    from foundry_cli.emulator import DEFAULT_API_KEY, SCENARIOS, Emulator
+    from foundry_cli.emulator import DEFAULT_API_KEY, IDENTITY_SCENARIOS, SCENARIOS, Emulator
     from foundry_cli.errors import UsageError
 
     if list_:
-        width = max(map(len, SCENARIOS))
-        for name, desc in SCENARIOS.items():
+        every = {**SCENARIOS, **IDENTITY_SCENARIOS}
+        width = max(map(len, every))
+        for name, desc in every.items():
             sys.stdout.write(f"{name:<{width}}  {desc}\n")
         return
     try:

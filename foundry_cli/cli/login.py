@@ -227,8 +227,6 @@ def logout(ctx: typer.Context, profile: ProfileOpt = None) -> None:
 
 
 def _forget_tokens(paths: Any, profile: str) -> int:
-    try:
-        from foundry_cli.auth.cache import forget_profile as forget
-    except ImportError:  # token cache not present in this build
-        return 0
+    from foundry_cli.auth.cache import forget_profile as forget
+
     return int(forget(paths, profile))

@@ -9,6 +9,7 @@ machines (CI, containers) there usually is none, and the file is used. ``FCLAUDE
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -33,7 +34,9 @@ def _keyring(env: Mapping[str, str]) -> Any | None:
         from keyring.backends import fail
     except ImportError:
         if choice == "keyring":
-            raise ConfigError("FCLAUDE_SECRET_STORE=keyring but the keyring package is not installed.") from None
+            raise ConfigError(
+                "FCLAUDE_SECRET_STORE=keyring but the keyring package is not installed."
+            ) from None
         return None
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) < 1:
@@ -82,10 +85,9 @@ def set_profile_secret(
         kr.set_password(SERVICE, _account(profile, name), value)
         stored = "keyring"
     elif kr is not None:
-        try:
+        # nothing stored there is fine; keyring raises its own exception types for that
+        with contextlib.suppress(Exception):
             kr.delete_password(SERVICE, _account(profile, name))
-        except Exception:  # noqa: S110 - nothing stored there is fine; keyring raises its own types
-            pass
     with locked(paths.secrets_file):
         doc: dict[str, Any] = read_toml(paths.secrets_file)
         profiles = doc.setdefault("profiles", {})

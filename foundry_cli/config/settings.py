@@ -202,7 +202,9 @@ SETTINGS: tuple[Setting, ...] = (
         "workload identity: file holding the federated token",
         env=("FCLAUDE_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"),
     ),
-    Setting("key_command", "command whose stdout is the API key (e.g. a vault CLI)", env=("FCLAUDE_KEY_COMMAND",)),
+    Setting(
+        "key_command", "command whose stdout is the API key (e.g. a vault CLI)", env=("FCLAUDE_KEY_COMMAND",)
+    ),
     Setting(
         "api_key",
         "API key (secrets.toml or environment only)",

@@ -22,7 +22,15 @@ def bare(base_env: dict[str, str]) -> Fclaude:
 
 
 def login_flags(emu: Emulator, *extra: str) -> list[str]:
-    return ["login", "--endpoint", emu.base_url, "--deployment", "claude-sonnet-4-5", "--api-key-stdin", *extra]
+    return [
+        "login",
+        "--endpoint",
+        emu.base_url,
+        "--deployment",
+        "claude-sonnet-4-5",
+        "--api-key-stdin",
+        *extra,
+    ]
 
 
 def test_login_by_flags_verifies_and_saves(bare: Fclaude, emu: Emulator, hermetic_env: Path) -> None:
@@ -94,8 +102,13 @@ def test_profile_use_remove_and_logout(bare: Fclaude, emu: Emulator, hermetic_en
     for name in ("a", "b"):
         assert bare("-p", name, *login_flags(emu, "--no-verify"), input=f"key-{name}\n").exit_code == 0
     assert json.loads(bare("profile", "list", "--json").stdout)[1] == {
-        "name": "b", "default": True, "endpoint": emu.base_url, "api": None, "auth": None,
-        "deployment": "claude-sonnet-4-5"}
+        "name": "b",
+        "default": True,
+        "endpoint": emu.base_url,
+        "api": None,
+        "auth": None,
+        "deployment": "claude-sonnet-4-5",
+    }
     assert bare("profile", "use", "a").exit_code == 0
     assert [p["default"] for p in json.loads(bare("profile", "list", "--json").stdout)] == [True, False]
     assert bare("profile", "use", "ghost").exit_code == 3
@@ -109,8 +122,12 @@ def test_profile_use_remove_and_logout(bare: Fclaude, emu: Emulator, hermetic_en
 
 
 def test_wizard_on_a_terminal(base_env: dict[str, str], emu: Emulator, hermetic_env: Path) -> None:
-    env = {k: v for k, v in base_env.items() if not k.startswith("FCLAUDE_")} | {"FCLAUDE_HOME": str(hermetic_env)}
-    child = pexpect.spawn(sys.executable, ["-m", "foundry_cli", "login"], env=env, encoding="utf-8", timeout=30)
+    env = {k: v for k, v in base_env.items() if not k.startswith("FCLAUDE_")} | {
+        "FCLAUDE_HOME": str(hermetic_env)
+    }
+    child = pexpect.spawn(
+        sys.executable, ["-m", "foundry_cli", "login"], env=env, encoding="utf-8", timeout=30
+    )
     child.expect("Endpoint")
     child.sendline(emu.base_url + "/anthropic")
     child.expect(r"API format.*\[messages\]")

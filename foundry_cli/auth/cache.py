@@ -1,0 +1,322 @@
+"""The persistent token cache, shared by concurrent fclaude processes.
+
+Two kinds of file live in the cache folder (``config.paths.get_paths().cache_dir``):
+
+``tokens.json``
+    Access tokens of every Entra ID mode, keyed ``profile|mode|identity|scope``::
+
+        {"version": 1, "tokens": {"work|azure-cli|tenant=-;account=me@x|https://ai.azure.com/.default":
+                                  {"access_token": "eyJ...", "expires_on": 1767225600}}}
+
+    :class:`CachedProvider` consults it before any provider runs, so a valid entry means no
+    ``az`` process, no msal / azure-identity import and no request to the authority.
+
+``msal-<profile>.json``
+    msal's ``SerializableTokenCache`` for the msal-based modes (service-principal,
+    device-code): refresh tokens and accounts, so a device-code login survives the process.
+
+Both files are written with :func:`~foundry_cli.config.fileio.atomic_write` (0600) inside a
+read-modify-write under :func:`~foundry_cli.config.fileio.locked`; readers never lock (a rename
+is atomic). A file that does not parse is set aside with a warning and rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from foundry_cli.auth.base import AccessToken, Notify, Refreshable, TokenProvider, ignore
+from foundry_cli.config.fileio import atomic_write, locked, set_aside
+from foundry_cli.config.paths import Paths
+
+TOKENS_FILE = "tokens.json"
+VERSION = 1
+
+
+#: the profile part of keys and file names in zero-config use (no profile). Sharing it with a
+#: profile really named "default" is harmless: keys also hold the mode and the identity.
+NO_PROFILE = "default"
+
+
+def profile_slug(profile: str | None) -> str:
+    """A file-name-safe rendering of a profile name."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", profile or NO_PROFILE)[:64]
+
+
+@dataclass(frozen=True)
+class CacheKey:
+    """Which token: whose profile, which mode, which identity (tenant/client/account)."""
+
+    profile: str | None
+    mode: str
+    identity: str
+
+    def for_scope(self, scope: str) -> str:
+        return "|".join((self.profile or NO_PROFILE, self.mode, self.identity, scope))
+
+
+class _Corrupt(Exception):
+    """The file exists but is not a cache this version understands."""
+
+
+class _JsonFile:
+    """A JSON object file with corrupt-file recovery: the shared part of both caches."""
+
+    def __init__(self, path: Path, warn: Notify) -> None:
+        self.path = path
+        self.warn = warn
+
+    def _parse(self, raw: bytes) -> dict[str, Any]:
+        try:
+            doc = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise _Corrupt from None
+        if not isinstance(doc, dict):
+            raise _Corrupt
+        return doc
+
+    def read(self) -> dict[str, Any] | None:
+        """The parsed file, ``{}`` when missing, None when corrupt (left for :meth:`repair`)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        try:
+            return self._parse(raw)
+        except _Corrupt:
+            return None
+
+    def read_locked(self) -> dict[str, Any]:
+        """Like :meth:`read`, but sets a corrupt file aside (caller holds the lock)."""
+        doc = self.read()
+        if doc is None:
+            moved = set_aside(self.path)
+            self.warn(
+                f"The token cache {self.path} could not be read; it was moved to {moved.name} "
+                "and will be rebuilt (you may be asked to sign in again)."
+            )
+            return {}
+        return doc
+
+    def repair(self) -> None:
+        with locked(self.path):
+            self.read_locked()
+
+    @contextmanager
+    def update(self) -> Iterator[dict[str, Any]]:
+        """Read-modify-write under the lock; the yielded dict is written back atomically."""
+        with locked(self.path):
+            doc = self.read_locked()
+            yield doc
+            atomic_write(self.path, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"))
+
+
+class TokenCache:
+    """``tokens.json``: access tokens with expiry for every mode (see the module docstring)."""
+
+    def __init__(
+        self, cache_dir: Path, *, warn: Notify = ignore, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = cache_dir / TOKENS_FILE
+        self._file = _JsonFile(self.path, warn)
+        self._clock = clock
+
+    def _tokens(self, doc: dict[str, Any]) -> dict[str, Any]:
+        tokens = doc.get("tokens")
+        if doc.get("version") != VERSION or not isinstance(tokens, dict):
+            return {}
+        return tokens
+
+    def get(self, key: str) -> AccessToken | None:
+        """The cached token for ``key`` while it is fresh (more than REFRESH_SKEW to live)."""
+        doc = self._file.read()
+        if doc is None:
+            self._file.repair()
+            return None
+        entry = self._tokens(doc).get(key)
+        if not isinstance(entry, dict):
+            return None
+        token, expires = entry.get("access_token"), entry.get("expires_on")
+        if not isinstance(token, str) or not isinstance(expires, (int, float)) or isinstance(expires, bool):
+            return None
+        found = AccessToken(token, float(expires))
+        return found if found.fresh(self._clock()) else None
+
+    def put(self, key: str, token: AccessToken) -> None:
+        now = self._clock()
+        with self._file.update() as doc:
+            tokens = {
+                k: v
+                for k, v in self._tokens(doc).items()
+                if isinstance(v, dict)
+                and isinstance(v.get("expires_on"), (int, float))
+                and v["expires_on"] > now
+            }  # expired entries are pruned on every write
+            tokens[key] = {"access_token": token.token, "expires_on": token.expires_on}
+            doc.clear()
+            doc.update(version=VERSION, tokens=tokens)
+
+    def drop(self, key: str) -> None:
+        if not self.path.exists():
+            return
+        with self._file.update() as doc:
+            tokens = self._tokens(doc)
+            tokens.pop(key, None)
+            doc.clear()
+            doc.update(version=VERSION, tokens=tokens)
+
+    def names(self) -> list[str]:
+        doc = self._file.read() or {}
+        return sorted(self._tokens(doc))
+
+    def drop_profile(self, profile: str | None) -> int:
+        """Remove every token of ``profile``; returns how many were removed."""
+        if not self.path.exists():
+            return 0
+        prefix = (profile or NO_PROFILE) + "|"
+        with self._file.update() as doc:
+            tokens = self._tokens(doc)
+            gone = [k for k in tokens if k.startswith(prefix)]
+            for k in gone:
+                del tokens[k]
+            doc.clear()
+            doc.update(version=VERSION, tokens=tokens)
+        return len(gone)
+
+
+class CachedProvider:
+    """Put the persistent cache in front of any provider: the one place tokens are looked up."""
+
+    def __init__(
+        self, provider: TokenProvider, cache: TokenCache, key: CacheKey, *, warn: Notify = ignore
+    ) -> None:
+        self.provider = provider
+        self.cache = cache
+        self.key = key
+        self.description = provider.description
+        self._warn = warn
+
+    def get_token(self, scope: str) -> AccessToken:
+        name = self.key.for_scope(scope)
+        try:
+            hit = self.cache.get(name)
+        except OSError as exc:  # an unreadable cache is a miss, not a failure
+            self._warn(f"Could not read the token cache {self.cache.path}: {exc}.")
+            hit = None
+        if hit is not None:
+            return hit
+        token = self.provider.get_token(scope)
+        try:
+            self.cache.put(name, token)
+        except OSError as exc:  # a read-only or locked cache must not stop the request
+            self._warn(f"Could not save the token cache {self.cache.path}: {exc}.")
+        return token
+
+    def forget(self, scope: str) -> bool:
+        try:
+            self.cache.drop(self.key.for_scope(scope))
+        except OSError as exc:
+            self._warn(f"Could not update the token cache {self.cache.path}: {exc}.")
+        if isinstance(self.provider, Refreshable):
+            return self.provider.forget(scope)
+        return True
+
+
+class MsalCache:
+    """One load/acquire/save cycle of msal's token cache file ``msal-<profile>.json``.
+
+    Use::
+
+        mc = MsalCache.open(path, warn)
+        app = msal.ConfidentialClientApplication(..., token_cache=mc.cache)
+        ...
+        mc.save()  # writes only if msal changed something
+
+    ``save`` merges under the lock: entries this process added, changed or removed since
+    :meth:`open` are applied to what is on disk *now*, so a concurrent process's new refresh
+    token is not lost.
+    """
+
+    def __init__(self, path: Path, cache: Any, baseline: dict[str, Any], file: _JsonFile) -> None:
+        self.path = path
+        self.cache = cache  # msal.SerializableTokenCache
+        self._baseline = baseline
+        self._file = file
+
+    @classmethod
+    def open(cls, path: Path, warn: Notify = ignore) -> MsalCache:
+        import msal  # lazy: ~120 ms, only for the msal modes
+
+        file = _JsonFile(path, warn)
+        try:
+            doc = file.read()
+            if doc is None:
+                file.repair()
+                doc = {}
+        except OSError as exc:  # unreadable: work without it (a device-code login may be asked again)
+            warn(f"Could not read the token cache {path}: {exc}.")
+            doc = {}
+        cache = msal.SerializableTokenCache()
+        if doc:
+            cache.deserialize(json.dumps(doc))
+        return cls(path, cache, _sections(doc), file)
+
+    @staticmethod
+    def path_for(cache_dir: Path, profile: str | None) -> Path:
+        return cache_dir / f"msal-{profile_slug(profile)}.json"
+
+    def save(self) -> None:
+        if not self.cache.has_state_changed:
+            return
+        ours = _sections(json.loads(self.cache.serialize()))
+        try:
+            with self._file.update() as doc:
+                merged = _merge(_sections(doc), self._baseline, ours)
+                doc.clear()
+                doc.update(merged)
+        except OSError as exc:  # the token was obtained; failing to keep it must not fail the request
+            self._file.warn(f"Could not save the token cache {self.path}: {exc}.")
+            return
+        self._baseline = ours
+        self.cache.has_state_changed = False
+
+
+def forget_profile(paths: Paths, profile: str | None, *, warn: Notify = ignore) -> int:
+    """``fclaude logout``: drop a profile's cached tokens; returns the number of files changed.
+
+    Deletes ``msal-<profile>.json`` (device-code accounts and refresh tokens included) and the
+    profile's entries in ``tokens.json``.
+    """
+    changed = 0
+    msal_file = MsalCache.path_for(paths.cache_dir, profile)
+    with locked(msal_file):
+        if msal_file.exists():
+            msal_file.unlink()
+            changed += 1
+    if TokenCache(paths.cache_dir, warn=warn).drop_profile(profile):
+        changed += 1
+    return changed
+
+
+def _sections(doc: dict[str, Any]) -> dict[str, Any]:
+    """msal's layout: ``{"AccessToken": {key: entry}, "RefreshToken": {...}, ...}``."""
+    return {k: dict(v) for k, v in doc.items() if isinstance(v, dict)}
+
+
+def _merge(disk: dict[str, Any], baseline: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    out = {section: dict(entries) for section, entries in disk.items()}
+    for section in set(baseline) | set(ours):
+        before, after = baseline.get(section, {}), ours.get(section, {})
+        target = out.setdefault(section, {})
+        for gone in before.keys() - after.keys():
+            target.pop(gone, None)
+        for key, entry in after.items():
+            if before.get(key) != entry:
+                target[key] = entry
+    return out
