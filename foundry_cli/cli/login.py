@@ -60,6 +60,10 @@ def _wizard(values: dict[str, Any], interactive: bool) -> None:
         values["project"] = _ask("Project name")
     if interactive and not values.get("auth"):
         values["auth"] = _ask(f"Auth mode ({', '.join(AUTH_MODES)})", "api-key")
+    if interactive and values.get("auth") in ("service-principal", "workload-identity"):
+        for key, label in (("tenant_id", "Tenant id"), ("client_id", "Client (application) id")):
+            if not values.get(key):
+                values[key] = _ask(f"{label} (empty to take it from AZURE_{key.upper()})")
     if not values.get("deployment"):
         values["deployment"] = _ask("Deployment name", "claude-sonnet-4-5")
 

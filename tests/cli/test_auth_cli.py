@@ -143,3 +143,36 @@ def test_a_rejected_cached_token_is_refreshed_once(
     assert r.exit_code == 0, r.stderr
     assert idp.tokens_issued == 2, "exactly one fresh token after the 401"
     assert [q.headers.get("authorization", "")[7:] == forged for q in idp.requests[before:]] == [True, False]
+
+
+def test_device_code_login_then_cached_ask(fclaude: Fclaude, idp: Emulator, sp_env: dict[str, str]) -> None:
+    env = {k: v for k, v in sp_env.items() if not k.startswith(("FCLAUDE_", "AZURE_CLIENT"))}
+    env["FCLAUDE_API_KEY"] = ""
+    args = ["login", "--endpoint", idp.base_url, "--deployment", "claude-sonnet-4-5", "--auth", "device-code"]
+    r = fclaude(*args, "--tenant-id", idp.tenant_id, **env)
+    assert r.exit_code == 0, r.stderr
+    assert "verified" in r.stderr and "code" in r.stderr.lower(), "the device-code instructions go to stderr"
+    assert r.stdout == ""
+    issued = idp.tokens_issued
+    r = fclaude("ask", "hi", **env)
+    assert r.exit_code == 0, r.stderr
+    assert idp.tokens_issued == issued, "the login's token is reused"
+    r = fclaude("logout", **env)
+    assert r.exit_code == 0 and "cached token" in r.stderr
+
+
+def test_secrets_never_reach_child_argv(fclaude: Fclaude, emu: Emulator, tmp_path: Path) -> None:
+    bin_dir = tmp_path / "az-bin"
+    bin_dir.mkdir()
+    log = write_fake_az(bin_dir, mint_jwt(aud="https://ai.azure.com", exp=int(time.time()) + 3600))
+    r = fclaude(
+        "--debug",
+        "ask",
+        "hi",
+        FCLAUDE_AUTH="azure-cli",
+        FCLAUDE_API_KEY="",
+        AZURE_CLIENT_SECRET=SECRET,
+        PATH=f"{bin_dir}:{fclaude.env['PATH']}",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert SECRET not in log.read_text() and SECRET not in r.stdout + r.stderr
