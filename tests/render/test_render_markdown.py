@@ -171,6 +171,7 @@ def test_keyboard_interrupt_during_a_print_then_close_loses_nothing() -> None:
 
     r = MarkdownRenderer(out, err, clock=clock, markdown=markdown)
     r.text("para one\n\nstill ")
+    clock.advance(1.0)  # the next frame: pending blocks are printed (and the print is interrupted)
     with pytest.raises(KeyboardInterrupt):
         r.text("two\n\nthree")
     r.close()
@@ -256,3 +257,22 @@ def test_live_redraws_leave_exactly_the_whole_rendering(
     screen = Screen(height=height).feed(output(out))
     assert screen.text() == screen_text(render_whole(text))
     assert screen.cursor_visible
+
+
+def test_blocks_finished_within_one_frame_are_rendered_together() -> None:
+    """Many short blocks inside one frame cost one render, and the output is still exact."""
+    clock = FakeClock()
+    calls: list[str] = []
+
+    def markdown(text: str) -> Markdown:
+        calls.append(text)
+        return Markdown(text)
+
+    out, err = memory_console(), memory_console()
+    r = MarkdownRenderer(out, err, clock=clock, markdown=markdown)
+    text = "".join(f"- item {i}\n\nparagraph {i}\n\n" for i in range(50))
+    for delta in split(text, 3):
+        r.text(delta)
+    r.close()
+    assert len(calls) <= 3, f"{len(calls)} renders for 100 blocks within one frame"
+    assert output(out) == render_whole(text)
