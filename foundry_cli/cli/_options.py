@@ -46,3 +46,4 @@ NoStreamOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the answer and metadata.")]
 ShowThinkingOpt = Annotated[bool, typer.Option("--show-thinking", help="Show thinking, dimmed, on stderr.")]
+NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this in history.db.")]

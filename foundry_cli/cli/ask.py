@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from foundry_cli.cli._client import make_client
+from foundry_cli.cli._history import record
 from foundry_cli.cli._options import (
     ApiOpt,
     DebugOpt,
@@ -17,6 +18,7 @@ from foundry_cli.cli._options import (
     JsonOpt,
     MaxTokensOpt,
     ModelOpt,
+    NoHistoryOpt,
     NoStreamOpt,
     ProfileOpt,
     ScenarioOpt,
@@ -27,7 +29,7 @@ from foundry_cli.cli._options import (
 )
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.cli.exit_codes import ExitCode
-from foundry_cli.errors import ConfigError, StreamInterrupted, UsageError
+from foundry_cli.errors import ConfigError, FclaudeError, StreamInterrupted, UsageError
 
 if TYPE_CHECKING:
     from foundry_cli.api.client import FoundryClient
@@ -141,6 +143,7 @@ def ask(
     no_stream: NoStreamOpt = False,
     json_out: JsonOpt = False,
     show_thinking: ShowThinkingOpt = False,
+    no_history: NoHistoryOpt = False,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
     emulator_: EmulatorOpt = False,
@@ -166,21 +169,34 @@ def ask(
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
         req = build_request(resolved, text, system, stream=not no_stream)
+        keep = resolved["history"] and not no_history
         with make_client(resolved, s.debug) as client:
             try:
                 result = run(client, req, api=resolved["api"], json_out=json_out, show_thinking=show_thinking)
             except StreamInterrupted as exc:
+                partial = exc.result  # type: ignore[attr-defined]
+                if keep:
+                    record(resolved, req, partial, "incomplete", error=str(exc.message))
                 if json_out:
-                    _print_json(result_json(exc.result))  # type: ignore[attr-defined]
+                    _print_json(result_json(partial))
                 from foundry_cli.cli._errors import report
 
                 report(exc, sys.stderr, what="The answer is incomplete")
                 raise typer.Exit(int(ExitCode.FAILED)) from None
             except KeyboardInterrupt as exc:
-                if json_out and hasattr(exc, "result"):
-                    _print_json(result_json(exc.result))
+                partial = getattr(exc, "result", None)
+                if keep:
+                    record(resolved, req, partial, "interrupted")
+                if json_out and partial is not None:
+                    _print_json(result_json(partial))
                 sys.stderr.write("fclaude: interrupted; the answer above is incomplete.\n")
                 raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+            except FclaudeError as exc:  # failed before any output: the prompt is still kept
+                if keep:
+                    record(resolved, req, None, "error", error=str(exc))
+                raise
+            if keep:
+                record(resolved, req, result, "complete")
     if json_out:
         _print_json(result_json(result))
     if result.stop_reason == "max_tokens":

@@ -1,0 +1,54 @@
+"""Store a finished (or failed) turn in history.db — shared by ask and, later, chat."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from foundry_cli.errors import FclaudeError
+
+if TYPE_CHECKING:
+    from foundry_cli.api.types import Request, Result
+    from foundry_cli.config.settings import Resolved
+    from foundry_cli.history.store import Status
+
+
+def record(
+    resolved: Resolved,
+    req: Request,
+    result: Result | None,
+    status: Status,
+    error: str | None = None,
+    conversation_id: int | None = None,
+) -> int | None:
+    """Store one turn; returns the conversation id. A history failure warns, never loses the answer."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.history.store import HistoryStore, Turn
+
+    turn = Turn(
+        prompt=req.messages[-1].text,
+        status=status,
+        system=req.system,
+        deployment=req.deployment,
+        api=resolved["api"],
+        profile=resolved.profile,
+        error=error,
+    )
+    if result is not None:
+        turn.answer = result.text
+        turn.thinking = [{"text": t.text, "signature": t.signature} for t in result.thinking]
+        turn.model = result.model
+        turn.input_tokens = result.usage.input_tokens or None
+        turn.output_tokens = result.usage.output_tokens or None
+        turn.stop_reason = result.stop_reason
+        turn.request_id = result.request_id
+        turn.region = result.region
+        turn.first_token_ms = result.first_token_ms
+        turn.total_ms = result.total_ms
+    try:
+        with HistoryStore(get_paths().history_db) as store:
+            conversation_id, _ = store.add_turn(turn, conversation_id)
+    except (FclaudeError, OSError) as exc:
+        sys.stderr.write(f"fclaude: warning: the turn was not saved to history ({exc}).\n")
+        return None
+    return conversation_id

@@ -1,0 +1,1 @@
+"""Conversation history in SQLite (stdlib sqlite3, WAL). No UI imports."""

@@ -1,0 +1,88 @@
+"""ask stores every turn with its status; `fclaude history` in every output mode."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pexpect
+
+from foundry_cli.emulator import Emulator, answer_text
+from tests.support import CANARY_KEY, Fclaude
+
+
+def history(fclaude: Fclaude) -> list[dict[str, object]]:
+    r = fclaude("history", "list", "--json", "-n", "100")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def show(fclaude: Fclaude, cid: object) -> dict[str, object]:
+    r = fclaude("history", "show", str(cid), "--json")
+    assert r.exit_code == 0, r.stderr
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def test_ask_stores_complete_incomplete_and_error(
+    fclaude: Fclaude, emu: Emulator, hermetic_env: Path
+) -> None:
+    assert fclaude("ask", "--thinking", "2048", "a complete one").exit_code == 0
+    emu.set_scenario("stream-cut")
+    assert fclaude("ask", "a cut one", FCLAUDE_MAX_RETRIES="0").exit_code == 1
+    emu.set_scenario("deployment-not-found")
+    assert fclaude("ask", "a failed one", FCLAUDE_MAX_RETRIES="0").exit_code == 1
+    rows = history(fclaude)
+    assert [r["last_status"] for r in rows] == ["error", "incomplete", "complete"]
+    done = show(fclaude, rows[2]["id"])["turns"][0]  # type: ignore[index]
+    assert done["answer"] == answer_text("a complete one", 1) and done["status"] == "complete"
+    assert done["thinking"][0]["signature"] and done["request_id"] and done["output_tokens"] > 0
+    assert done["deployment"] == "claude-sonnet-4-5" and done["api"] == "messages"
+    cut = show(fclaude, rows[1]["id"])["turns"][0]  # type: ignore[index]
+    assert len(cut["answer"]) > 20 and cut["status"] == "incomplete"
+    failed = show(fclaude, rows[0]["id"])["turns"][0]  # type: ignore[index]
+    assert failed["answer"] == "" and "DeploymentNotFound" in failed["error"]
+    assert CANARY_KEY not in (hermetic_env / "history.db").read_bytes().decode("latin-1")
+
+
+def test_opting_out(fclaude: Fclaude, hermetic_env: Path) -> None:
+    assert fclaude("ask", "--no-history", "x").exit_code == 0
+    assert fclaude("ask", "y", FCLAUDE_HISTORY="false").exit_code == 0
+    assert history(fclaude) == []
+
+
+def test_ctrl_c_stores_interrupted(fclaude: Fclaude, emu: Emulator) -> None:
+    emu.set_scenario("stall:30")
+    env = {**fclaude.env, "TERM": "xterm-256color"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "foundry_cli", "ask", "wait"], env=env, encoding="utf-8", timeout=30
+    )
+    child.expect(r"\w+")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    [row] = history(fclaude)
+    turn = show(fclaude, row["id"])["turns"][0]  # type: ignore[index]
+    assert turn["status"] == "interrupted" and turn["answer"]
+
+
+def test_history_commands_in_every_mode(fclaude: Fclaude) -> None:
+    for prompt in ("alpha question", "beta question", "gamma needle"):
+        assert fclaude("ask", prompt).exit_code == 0
+    table = fclaude("history", "list")
+    assert table.exit_code == 0 and len(table.stdout.splitlines()) == 3 and "gamma needle" in table.stdout
+    found = fclaude("history", "list", "--search", "NEEDLE", "--json")
+    [row] = json.loads(found.stdout)
+    assert row["title"] == "gamma needle"
+    md = fclaude("history", "export", str(row["id"]), "--format", "markdown")
+    assert md.stdout.startswith("# gamma needle") and answer_text("gamma needle", 1)[:30] in md.stdout
+    js = json.loads(fclaude("history", "export", str(row["id"]), "-f", "json").stdout)
+    assert js["turns"][0]["prompt"] == "gamma needle"
+    assert fclaude("history", "export", str(row["id"]), "-f", "yaml").exit_code == 2
+    assert fclaude("history", "show", "9999").exit_code == 2
+    assert fclaude("history", "rm", str(row["id"])).exit_code == 0
+    assert len(history(fclaude)) == 2
+    assert fclaude("history", "rm").exit_code == 2
+    assert fclaude("history", "rm", "--older-than", "0").exit_code == 0
+    assert history(fclaude) == []
