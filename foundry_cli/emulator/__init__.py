@@ -17,6 +17,7 @@ only then) and a managed identity endpoint::
 
 from __future__ import annotations
 
+from foundry_cli.emulator.arm import DEFAULT_SUBSCRIPTION_ID
 from foundry_cli.emulator.content import answer_text
 from foundry_cli.emulator.identity import DEFAULT_TENANT_ID, IdentityRequest
 from foundry_cli.emulator.jwt_sign import make_assertion, make_federated_token
@@ -29,6 +30,7 @@ from foundry_cli.emulator.tokens import mint_jwt
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_DEPLOYMENTS",
+    "DEFAULT_SUBSCRIPTION_ID",
     "DEFAULT_TENANT_ID",
     "IDENTITY_SCENARIOS",
     "SCENARIOS",

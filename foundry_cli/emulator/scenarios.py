@@ -27,6 +27,9 @@ SCENARIOS: dict[str, str] = {
     "html-proxy": "502 with an nginx 'Bad Gateway' HTML page",
     "server-error": "500 with an empty body",
     "garbage": "500, content-type application/json, body of non-UTF-8 bytes",
+    "region": "the account is in westeurope (no Claude there): ARM location and x-ms-region: West Europe",
+    "max-tokens": "400 'max_tokens: Field required' on every Messages request",
+    "thinking-tools": "400 'Expected `thinking` or `redacted_thinking`' on Messages with thinking on",
 }
 
 # Scenarios of the identity side (Emulator(identity=True)) and of Entra ID tokens on the data plane.
@@ -120,6 +123,16 @@ HTML_PROXY_BODY = (
     b"</center><hr><center>nginx</center></body></html>"
 )
 GARBAGE_BODY = b"\xff\xfe\x00{\x80\x81 not json \xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc"
+
+REGION_SCENARIO_REGION = "West Europe"
+MAX_TOKENS_MESSAGE = "max_tokens: Field required"
+THINKING_TOOLS_MESSAGE = (
+    "messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`. When "
+    "`thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the "
+    "lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from "
+    "previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at "
+    "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+)
 
 RESPONSES_API_VERSION = "2025-11-15-preview"
 AUDIENCE_AI = "https://ai.azure.com"

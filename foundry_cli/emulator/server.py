@@ -17,6 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
+from foundry_cli.emulator.arm import (
+    DEFAULT_ACCOUNT_NAME,
+    DEFAULT_LOCATION,
+    DEFAULT_RESOURCE_GROUP,
+    DEFAULT_SUBSCRIPTION_ID,
+    ArmConfig,
+    ArmService,
+)
 from foundry_cli.emulator.identity import (
     DEFAULT_TENANT_ID,
     DEFAULT_TOKEN_LIFETIME,
@@ -138,6 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         try:
             req = self._record()
+            if emu.latency > 0 and emu._stopping.wait(emu.latency):
+                self.close_connection = True
+                return
             identity = emu._identity
             if identity is not None and self.server.context is not None:
                 self._send(identity.handle_login(req))
@@ -148,6 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
             if req.method == "GET" and req.path == HEALTH_PATH:
                 text = f"Foundry emulator: scenario {emu.scenario}\n".encode()
                 self._send(Reply(200, text, content_type="text/plain; charset=utf-8"))
+                return
+            if ArmService.matches(req.path):
+                emu._append_arm(req)
+                self._send(emu._arm.handle(req))
                 return
             emu._append(req)
             reply = emu._service.handle(req)
@@ -228,6 +243,10 @@ class _Handler(BaseHTTPRequestHandler):
 class Emulator:
     """A local Foundry data-plane emulator (Messages + Responses) with fault scenarios.
 
+    The same port serves the management-plane subset (``arm.py``) for ``management_endpoint =
+    base_url``: account ``account_name`` in ``resource_group`` of ``subscription_id`` at ``location``;
+    requests in ``arm_requests``. ``latency`` (seconds) delays every response.
+
     ``identity=True`` adds the Entra ID side: a token service over HTTPS on a second port
     (``authority_host``, trusted through ``ca_bundle``) for tenant ``tenant_id``, a managed identity
     endpoint on the data-plane port, and data-plane checks of the tokens it signed.
@@ -251,12 +270,26 @@ class Emulator:
         token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
         device_code_polls: int | None = 1,
         device_code_interval: int = 1,
+        subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
+        resource_group: str = DEFAULT_RESOURCE_GROUP,
+        account_name: str = DEFAULT_ACCOUNT_NAME,
+        location: str = DEFAULT_LOCATION,
+        deployment_models: dict[str, str] | None = None,
+        latency: float = 0.0,
     ) -> None:
         parse_scenario(scenario)  # ValueError early, before any socket exists
         self.host = host
         self.port = port
         self.identity_port = identity_port
         self.delta_delay = delta_delay
+        self.latency = latency  # seconds added before every response (data plane, ARM, identity)
+        # the management plane (ARM): where the emulated account lives, and each deployment's model
+        self.subscription_id = subscription_id
+        self.resource_group = resource_group
+        self.account_name = account_name
+        self.location = location
+        self.deployment_models: dict[str, str] = dict(deployment_models or {})
+        self.arm_requests: list[RecordedRequest] = []
         self._service = Service(
             api_key=api_key,
             deployments=deployments,
@@ -287,6 +320,15 @@ class Emulator:
                 device_code_interval=device_code_interval,
             )
         self._service.identity = self._identity
+        self._arm = ArmService(
+            lambda: ArmConfig(self.subscription_id, self.resource_group, self.account_name, self.location),
+            base_url=lambda: self.base_url,
+            deployments=lambda: self._service.deployments,
+            deployment_models=lambda: self.deployment_models,
+            projects=lambda: self._service.projects,
+            scenario=lambda: self._service.scenario,
+            identity=lambda: self._identity,
+        )
 
     # --- public API --------------------------------------------------------------------------
 
@@ -496,6 +538,10 @@ class Emulator:
     def _append(self, req: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(req)
+
+    def _append_arm(self, req: RecordedRequest) -> None:
+        with self._lock:
+            self.arm_requests.append(req)
 
     def _note_error(self, text: str) -> None:
         with self._lock:

@@ -164,16 +164,16 @@ class Service:
         scenario = self.scenario
         rid = request_id()
         route = match_route(req.method, req.path)
-        call = _Call(req, route or Route("unknown"), scenario, rid, self._headers(req, rid))
+        call = _Call(req, route or Route("unknown"), scenario, rid, self._headers(req, rid, scenario))
         if route is None or scenario.name == "endpoint-shape":
             return call.error(404, sc.API_NOT_SUPPORTED_BODY)
         if scenario.name == "html-proxy":  # a proxy in front of Azure: no Azure headers
             return Reply(502, sc.HTML_PROXY_BODY, content_type="text/html")
         return self._gate(call) or self._serve(call)
 
-    def _headers(self, req: RecordedRequest, rid: str) -> Headers:
+    def _headers(self, req: RecordedRequest, rid: str, scenario: sc.Scenario) -> Headers:
         out = [("apim-request-id", str(uuid.uuid4())), ("x-request-id", str(uuid.uuid4()))]
-        out.append(("x-ms-region", self.region))
+        out.append(("x-ms-region", sc.REGION_SCENARIO_REGION if scenario.name == "region" else self.region))
         client_id = req.headers.get("x-ms-client-request-id")
         if client_id is not None:
             out.append(("x-ms-client-request-id", client_id))
@@ -269,6 +269,8 @@ class Service:
             )
         if model not in self.deployments:
             return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
+        if call.scenario.name == "max-tokens" and call.route.kind == "messages":
+            return call.invalid(sc.MAX_TOKENS_MESSAGE)
         try:
             if call.route.kind == "count_tokens":
                 return Reply(200, dumps(messages.count_tokens_body(body)).encode(), call.headers)
@@ -276,6 +278,8 @@ class Service:
             prompt = parse(body, model)
         except InvalidRequest as exc:
             return call.invalid(exc.message, exc.param)
+        if call.scenario.name == "thinking-tools" and call.route.kind == "messages" and prompt.thinking:
+            return call.invalid(sc.THINKING_TOOLS_MESSAGE)
         answer = self.plan(prompt, call.scenario)
         return _stream_reply(call, prompt, answer) if prompt.stream else _json_reply(call, prompt, answer)
 
