@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from foundry_cli.api.attachments import b64, inline_text
 from foundry_cli.api.types import (
+    Attachment,
     Message,
     Request,
     Started,
@@ -28,7 +30,17 @@ PATH = "/anthropic/v1/messages"
 ANTHROPIC_VERSION = "2023-06-01"  # documented for Foundry (reference §2)
 
 
+def _attachment_block(att: Attachment) -> dict[str, Any]:
+    if att.kind == "text":
+        return {"type": "text", "text": inline_text(att)}
+    source = {"type": "base64", "media_type": att.media_type, "data": b64(att)}
+    return {"type": "image" if att.kind == "image" else "document", "source": source}
+
+
 def _content(msg: Message) -> str | list[dict[str, Any]]:
+    if msg.attachments:
+        # files first, then the question: the order the Messages docs recommend for documents
+        return [*map(_attachment_block, msg.attachments), {"type": "text", "text": msg.text}]
     if msg.role == "assistant" and msg.thinking:
         # thinking blocks go back verbatim, signature included, ahead of the text
         blocks: list[dict[str, Any]] = [

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from foundry_cli.api.attachments import b64, inline_text
 from foundry_cli.api.types import (
+    Attachment,
     Message,
     Request,
     Started,
@@ -41,9 +43,19 @@ def effort_for(budget: int) -> str:
     return "low" if budget < 4096 else "medium" if budget < 16384 else "high"
 
 
+def _attachment_part(att: Attachment) -> dict[str, Any]:
+    if att.kind == "text":
+        return {"type": "input_text", "text": inline_text(att)}
+    url = f"data:{att.media_type};base64,{b64(att)}"
+    if att.kind == "image":
+        return {"type": "input_image", "image_url": url, "detail": "auto"}
+    return {"type": "input_file", "filename": att.name, "file_data": url}
+
+
 def _item(msg: Message) -> dict[str, Any]:
     part = "input_text" if msg.role == "user" else "output_text"
-    return {"role": msg.role, "content": [{"type": part, "text": msg.text}]}
+    files = [_attachment_part(a) for a in msg.attachments]
+    return {"role": msg.role, "content": [*files, {"type": part, "text": msg.text}]}
 
 
 def build_body(req: Request) -> dict[str, Any]:

@@ -21,10 +21,27 @@ class ThinkingBlock:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a user message: an image, a PDF document, or text inlined with its name."""
+
+    name: str
+    kind: Literal["image", "document", "text"]
+    media_type: str
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
 class Message:
     role: Literal["user", "assistant"]
     text: str
     thinking: tuple[ThinkingBlock, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ def record(
         api=resolved["api"],
         profile=resolved.profile,
         error=error,
+        attachments=[
+            {"name": a.name, "media_type": a.media_type, "sha256": a.sha256, "bytes": str(len(a.data))}
+            for a in req.messages[-1].attachments
+        ],
     )
     if result is not None:
         turn.answer = result.text

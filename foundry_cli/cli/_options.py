@@ -47,3 +47,7 @@ NoStreamOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the answer and metadata.")]
 ShowThinkingOpt = Annotated[bool, typer.Option("--show-thinking", help="Show thinking, dimmed, on stderr.")]
 NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this in history.db.")]
+AttachOpt = Annotated[
+    list[str] | None,
+    typer.Option("--attach", "-a", help="Attach a file: image, PDF or text (repeatable; - = stdin)."),
+]

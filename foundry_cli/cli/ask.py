@@ -13,6 +13,7 @@ from foundry_cli.cli._client import make_client
 from foundry_cli.cli._history import record
 from foundry_cli.cli._options import (
     ApiOpt,
+    AttachOpt,
     DebugOpt,
     EmulatorOpt,
     JsonOpt,
@@ -33,13 +34,20 @@ from foundry_cli.errors import ConfigError, FclaudeError, StreamInterrupted, Usa
 
 if TYPE_CHECKING:
     from foundry_cli.api.client import FoundryClient
-    from foundry_cli.api.types import Request, Result
+    from foundry_cli.api.types import Attachment, Request, Result
     from foundry_cli.config.settings import Resolved
 
 MAX_STDIN = 16 * 1024 * 1024
 
 
-def read_prompt(words: list[str] | None) -> str:
+def read_stdin_bytes() -> bytes:
+    raw = sys.stdin.buffer.read(MAX_STDIN + 1)
+    if len(raw) > MAX_STDIN:
+        raise UsageError(f"stdin is larger than {MAX_STDIN // (1024 * 1024)} MiB; send a smaller input.")
+    return raw
+
+
+def read_prompt(words: list[str] | None, *, use_stdin: bool = True) -> str:
     """Prompt = the arguments, then piped stdin (``git diff | fclaude ask "review"``).
 
     Raises:
@@ -47,10 +55,8 @@ def read_prompt(words: list[str] | None) -> str:
     """
     parts = [" ".join(words)] if words else []
     stdin = sys.stdin
-    if stdin is not None and not stdin.isatty():
-        raw = stdin.buffer.read(MAX_STDIN + 1) if hasattr(stdin, "buffer") else stdin.read().encode()
-        if len(raw) > MAX_STDIN:
-            raise UsageError(f"stdin is larger than {MAX_STDIN // (1024 * 1024)} MiB; send a smaller input.")
+    if use_stdin and stdin is not None and not stdin.isatty():
+        raw = read_stdin_bytes()
         try:
             piped = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -67,7 +73,13 @@ def read_prompt(words: list[str] | None) -> str:
     return prompt
 
 
-def build_request(resolved: Resolved, prompt: str, system: str | None, stream: bool) -> Request:
+def build_request(
+    resolved: Resolved,
+    prompt: str,
+    system: str | None,
+    stream: bool,
+    attachments: tuple[Attachment, ...] = (),
+) -> Request:
     from foundry_cli.api.types import Message, Request
 
     if resolved.endpoint is None:
@@ -88,7 +100,7 @@ def build_request(resolved: Resolved, prompt: str, system: str | None, stream: b
         )
     return Request(
         deployment=resolved["deployment"],
-        messages=(Message("user", prompt),),
+        messages=(Message("user", prompt, attachments=attachments),),
         max_tokens=max_tokens,
         system=system,
         thinking_budget=budget,
@@ -144,6 +156,7 @@ def ask(
     json_out: JsonOpt = False,
     show_thinking: ShowThinkingOpt = False,
     no_history: NoHistoryOpt = False,
+    attach: AttachOpt = None,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
     emulator_: EmulatorOpt = False,
@@ -154,11 +167,15 @@ def ask(
     Examples: fclaude ask "What is Foundry?"; git diff | fclaude ask "review this";
     fclaude ask --json -m claude-haiku-4-5 "one word for blue"
     """
+    from foundry_cli.api.attachments import load
     from foundry_cli.api.client import result_json
     from foundry_cli.config.settings import resolve
 
     s = state(ctx, profile, debug, emulator_, scenario)
-    text = read_prompt(prompt)
+    files = attach or []
+    stdin_file = "-" in files
+    attachments = load(files, read_stdin_bytes() if stdin_file else None)
+    text = read_prompt(prompt, use_stdin=not stdin_file)
     flags = {
         "deployment": model,
         "max_tokens": max_tokens,
@@ -168,7 +185,7 @@ def ask(
     }
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
-        req = build_request(resolved, text, system, stream=not no_stream)
+        req = build_request(resolved, text, system, stream=not no_stream, attachments=attachments)
         keep = resolved["history"] and not no_history
         with make_client(resolved, s.debug) as client:
             try:
