@@ -1,0 +1,30 @@
+"""The Claude model catalog: data in ``models.toml``, read by :mod:`foundry_cli.catalog.loader`.
+
+Standard library only (plus ``foundry_cli.errors``), so api, doctor and cli can all use it.
+"""
+
+from __future__ import annotations
+
+from foundry_cli.catalog.loader import (
+    CLAUDE_REGIONS,
+    DEPLOYMENT_TYPES,
+    THINKING_MODES,
+    ModelInfo,
+    find_model,
+    is_claude_region,
+    load_catalog,
+    normalize_region,
+    region_label,
+)
+
+__all__ = [
+    "CLAUDE_REGIONS",
+    "DEPLOYMENT_TYPES",
+    "THINKING_MODES",
+    "ModelInfo",
+    "find_model",
+    "is_claude_region",
+    "load_catalog",
+    "normalize_region",
+    "region_label",
+]
