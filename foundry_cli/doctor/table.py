@@ -568,6 +568,7 @@ ROWS: tuple[Row, ...] = (
             r"\bfailed to establish a new connection\b",
             r"\bconnect(?:ion|ing)? timed out\b",
             r"\bserver disconnected without sending a response\b",
+            r"\b(?:dns|tls|ssl|proxy)(?: */ *(?:dns|tls|ssl|proxy))* (?:failure|failed|error)\b",
         ),
     ),
 )
