@@ -28,11 +28,15 @@ def _quote(last_user_text: str) -> str:
     return first if len(first) <= QUOTE_LIMIT else first[: QUOTE_LIMIT - 1] + "…"
 
 
-def answer_text(last_user_text: str, turn: int) -> str:
-    """The exact deterministic markdown answer of the ``healthy`` scenario."""
+def answer_text(last_user_text: str, turn: int, files: str = "") -> str:
+    """The exact deterministic markdown answer of the ``healthy`` scenario.
+
+    ``files`` is the acknowledgement of attached files (``files.acknowledgement``), e.g.
+    " I see 1 image and 1 document."
+    """
     return (
         "## Answer from the Foundry emulator\n\n"
-        f'You wrote: "{_quote(last_user_text)}". This is turn {turn}. The emulator answers every '
+        f'You wrote: "{_quote(last_user_text)}". This is turn {turn}.{files} The emulator answers every '
         "prompt with the same shape of text, so a client and its markdown renderer can be checked "
         "against it exactly, delta by delta and byte by byte.\n\n"
         "What this answer exercises:\n\n"

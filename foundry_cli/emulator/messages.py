@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from foundry_cli.emulator.content import count_tokens, thinking_signature
+from foundry_cli.emulator.files import FileCount, messages_block
 from foundry_cli.emulator.scenarios import MESSAGES_OVERLOADED_EVENT_DATA
 from foundry_cli.emulator.sse import dumps, encode_event
 from foundry_cli.emulator.wire import Answer, InvalidRequest, Prompt, as_dict
@@ -35,7 +36,7 @@ def _int_field(body: dict[str, object], name: str, minimum: int) -> int:
     return value
 
 
-def _block_texts(where: str, block: object, role: str) -> list[str]:
+def _block_texts(where: str, block: object, role: str, files: FileCount | None = None) -> list[str]:
     data = as_dict(block)
     if data is None:
         raise InvalidRequest(f"{where}: Input should be a valid dictionary or object")
@@ -53,10 +54,12 @@ def _block_texts(where: str, block: object, role: str) -> list[str]:
             if not isinstance(data.get(key), str):
                 raise InvalidRequest(f"{where}.{key}: Field required")
         return [str(data["thinking"])]
+    if kind in ("image", "document"):
+        messages_block(where, str(kind), data, files if files is not None else FileCount())
     return []
 
 
-def _message_texts(index: int, message: object) -> tuple[str, list[str]]:
+def _message_texts(index: int, message: object, files: FileCount | None = None) -> tuple[str, list[str]]:
     data = as_dict(message)
     if data is None:
         raise InvalidRequest(f"messages.{index}: Input should be a valid dictionary")
@@ -70,7 +73,7 @@ def _message_texts(index: int, message: object) -> tuple[str, list[str]]:
         raise InvalidRequest(f"messages.{index}.content: Field required")
     texts: list[str] = []
     for j, block in enumerate(content):
-        texts += _block_texts(f"messages.{index}.content.{j}", block, str(role))
+        texts += _block_texts(f"messages.{index}.content.{j}", block, str(role), files)
     return str(role), texts
 
 
@@ -119,8 +122,10 @@ def parse_request(body: dict[str, object], model: str) -> Prompt:
         raise InvalidRequest("messages: at least one message is required")
     all_text = [_system_text(body.get("system"))]
     last_user, turn, previous = "", 0, ""
+    files = FileCount()
     for i, message in enumerate(raw):
-        role, texts = _message_texts(i, message)
+        counted = FileCount()
+        role, texts = _message_texts(i, message, counted)
         if i == 0 and role != "user":
             raise InvalidRequest('messages: first message must use the "user" role')
         if role == previous:
@@ -132,7 +137,8 @@ def parse_request(body: dict[str, object], model: str) -> Prompt:
         all_text += texts
         if role == "user":
             turn += 1
-            last_user = "\n".join(texts)
+            last_user = texts[-1] if texts else ""  # the question comes after any attached files
+            files = counted
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise InvalidRequest("stream: Input should be a valid boolean")
@@ -143,6 +149,8 @@ def parse_request(body: dict[str, object], model: str) -> Prompt:
         input_tokens=count_tokens("".join(all_text)),
         stream=stream,
         thinking=_thinking_on(body, max_tokens),
+        images=files.images,
+        documents=files.documents,
     )
 
 

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 
 from foundry_cli.emulator.content import count_tokens, output_message_id, reasoning_id
+from foundry_cli.emulator.files import FileCount, responses_part
 from foundry_cli.emulator.sse import dumps, encode_event
 from foundry_cli.emulator.wire import Answer, InvalidRequest, Prompt, as_dict
 
@@ -15,7 +16,8 @@ TEXT_PARTS = ("input_text", "output_text", "text", "summary_text")
 MIN_OUTPUT_TOKENS = 16
 
 
-def _content_text(where: str, content: object) -> str:
+def _content_text(where: str, content: object, files: FileCount | None = None) -> str:
+    """The text of a message's content; attached files are validated and counted into ``files``."""
     if isinstance(content, str):
         return content
     if not isinstance(content, list):
@@ -34,12 +36,22 @@ def _content_text(where: str, content: object) -> str:
                     f"Missing required parameter: '{where}[{j}].text'.", param=f"{where}[{j}].text"
                 )
             texts.append(text)
+        elif data["type"] in ("input_image", "input_file"):
+            responses_part(f"{where}[{j}]", data, files if files is not None else FileCount())
     return "".join(texts)
 
 
-def _input_items(raw: list[object]) -> tuple[str, int, list[str]]:
-    """(last user text, number of user messages, all texts) from a list of input items."""
-    last_user, turn, texts = "", 0, []
+def _question(content: object) -> str:
+    """The last text part of a user message: the question, after any inlined files."""
+    if isinstance(content, list):
+        texts = [str(d.get("text", "")) for d in map(as_dict, content) if d and d.get("type") in TEXT_PARTS]
+        return texts[-1] if texts else ""
+    return str(content or "")
+
+
+def _input_items(raw: list[object]) -> tuple[str, int, list[str], FileCount]:
+    """(last user text, number of user messages, all texts, files of the last user message)."""
+    last_user, turn, texts, files = "", 0, [], FileCount()
     for i, item in enumerate(raw):
         data = as_dict(item)
         if data is None:
@@ -54,12 +66,14 @@ def _input_items(raw: list[object]) -> tuple[str, int, list[str]]:
                 "Supported values are: 'user', 'assistant', 'system', and 'developer'.",
                 param=f"input[{i}].role",
             )
-        text = _content_text(f"input[{i}].content", data.get("content"))
+        counted = FileCount()
+        text = _content_text(f"input[{i}].content", data.get("content"), counted)
         texts.append(text)
         if role == "user":
             turn += 1
-            last_user = text
-    return last_user, turn, texts
+            last_user = _question(data.get("content"))
+            files = counted
+    return last_user, turn, texts, files
 
 
 def _reasoning(body: dict[str, object]) -> dict[str, object] | None:
@@ -116,10 +130,11 @@ def _options(body: dict[str, object]) -> dict[str, object]:
 def parse_request(body: dict[str, object], model: str) -> Prompt:
     """Validate a Responses request body; raise InvalidRequest."""
     raw = body.get("input")
+    files = FileCount()
     if isinstance(raw, str):
         last_user, turn, texts = raw, 1, [raw]
     elif isinstance(raw, list):
-        last_user, turn, texts = _input_items(raw)
+        last_user, turn, texts, files = _input_items(raw)
     elif raw is None:
         raise InvalidRequest("Missing required parameter: 'input'.", param="input")
     else:
@@ -138,6 +153,8 @@ def parse_request(body: dict[str, object], model: str) -> Prompt:
         stream=stream,
         thinking=options["reasoning"] is not None,
         options=options,
+        images=files.images,
+        documents=files.documents,
     )
 
 

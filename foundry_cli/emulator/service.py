@@ -26,6 +26,7 @@ from foundry_cli.emulator.content import (
     split_deltas,
     thinking_text,
 )
+from foundry_cli.emulator.files import FileCount, acknowledgement
 from foundry_cli.emulator.sse import dumps
 from foundry_cli.emulator.tokens import audience_ok, decode_claims, unexpired
 from foundry_cli.emulator.wire import Answer, EventStream, InvalidRequest, Prompt, as_dict
@@ -289,7 +290,8 @@ class Service:
         if scenario.name == "long":
             text = _long(self.long_deltas if scenario.param is None else scenario.param)
         else:
-            text = tuple(split_deltas(answer_text(prompt.last_user_text, prompt.turn)))
+            seen = acknowledgement(FileCount(prompt.images, prompt.documents))
+            text = tuple(split_deltas(answer_text(prompt.last_user_text, prompt.turn, seen)))
         return Answer(tuple(thinking), text)
 
 

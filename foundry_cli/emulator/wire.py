@@ -27,6 +27,8 @@ class Prompt:
     stream: bool
     thinking: bool
     options: dict[str, object] = field(default_factory=dict)  # echoed back (Responses)
+    images: int = 0  # files attached to the last user message
+    documents: int = 0
 
 
 @dataclass(frozen=True)
