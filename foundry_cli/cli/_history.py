@@ -20,8 +20,9 @@ def record(
     status: Status,
     error: str | None = None,
     conversation_id: int | None = None,
-) -> int | None:
-    """Store one turn; returns the conversation id. A history failure warns, never loses the answer."""
+) -> tuple[int, int] | None:
+    """Store one turn; returns (conversation id, turn id), or None when history could not be written
+    (a warning, never a lost answer)."""
     from foundry_cli.config.paths import get_paths
     from foundry_cli.history.store import HistoryStore, Turn
 
@@ -51,8 +52,21 @@ def record(
         turn.total_ms = result.total_ms
     try:
         with HistoryStore(get_paths().history_db) as store:
-            conversation_id, _ = store.add_turn(turn, conversation_id)
+            return store.add_turn(turn, conversation_id)
     except (FclaudeError, OSError) as exc:
         sys.stderr.write(f"fclaude: warning: the turn was not saved to history ({exc}).\n")
         return None
-    return conversation_id
+
+
+def forget(turn_id: int | None) -> None:
+    """Delete a stored turn that the user took back (chat's /undo, /retry); best effort."""
+    if turn_id is None:
+        return
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.history.store import HistoryStore
+
+    try:
+        with HistoryStore(get_paths().history_db) as store:
+            store.delete_turn(turn_id)
+    except (FclaudeError, OSError) as exc:
+        sys.stderr.write(f"fclaude: warning: history still holds the undone turn ({exc}).\n")

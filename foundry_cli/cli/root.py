@@ -7,7 +7,7 @@ import sys
 import typer
 
 from foundry_cli import __version__
-from foundry_cli.cli import ask, completion, doctor, emulator, history, login, models, profile
+from foundry_cli.cli import ask, chat, completion, doctor, emulator, history, login, models, profile
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import AppState
 
@@ -53,6 +53,7 @@ def make_app() -> typer.Typer:
     app.command("logout")(login.logout)
     app.add_typer(profile.app, name="profile")
     app.command("ask", no_args_is_help=False)(ask.ask)
+    app.command("chat")(chat.chat)
     app.add_typer(history.app, name="history")
     app.add_typer(doctor.app, name="doctor")
     app.command("models")(models.models)

@@ -141,6 +141,12 @@ class HistoryStore:
             cur = self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         return cur.rowcount > 0
 
+    def delete_turn(self, turn_id: int) -> bool:
+        """Remove one turn (chat's /undo and /retry take an exchange back)."""
+        with self._tx():
+            cur = self.db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
+        return cur.rowcount > 0
+
     def delete_older_than(self, days: float) -> int:
         cutoff = time.time() - days * 86400
         with self._tx():

@@ -21,7 +21,9 @@ print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in {roots!r} or 
 """
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["ask", "--help"], ["emulator", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["ask", "--help"], ["chat", "--help"], ["emulator", "--help"]]
+)
 def test_light_commands_import_nothing_heavy(args: list[str]) -> None:
     roots = {h.split(".")[0] for h in HEAVY if "." not in h}
     code = PROBE.format(args=args, roots=roots, heavy=set(HEAVY))

@@ -1,0 +1,601 @@
+"""The ``fclaude chat`` REPL: conversation state, slash commands, and the prompt_toolkit front end.
+
+Imported only by the ``chat`` command (and the chat benchmark); prompt_toolkit is imported only when
+the interactive prompt is built, so :meth:`Repl.send` can be driven without a terminal.
+
+Each answer streams through :func:`foundry_cli.cli.ask.run` with a fresh renderer, so the cost of
+showing an answer never depends on earlier turns. Every turn is stored with
+:func:`foundry_cli.cli._history.record` as soon as it ends (complete, interrupted, incomplete or
+error), so a killed terminal loses nothing that had completed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from foundry_cli.cli._client import make_client
+from foundry_cli.cli._history import forget, record
+from foundry_cli.cli.ask import build_request, run
+from foundry_cli.errors import FclaudeError, StreamInterrupted, UsageError
+from foundry_cli.history.store import Status, Turn
+
+if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import Completion
+    from prompt_toolkit.document import Document
+
+    from foundry_cli.api.client import FoundryClient
+    from foundry_cli.api.types import Attachment, Message, Request, Result
+    from foundry_cli.config.settings import Resolved
+
+PROMPT = "› "
+CONTINUATION = "· "
+FENCE = '"""'
+
+COMMANDS: dict[str, str] = {
+    "/help": "show this help",
+    "/model": "/model NAME: switch the deployment for the next turns",
+    "/system": "/system TEXT: set the system prompt (/system off removes it; /system alone shows it)",
+    "/thinking": "/thinking N|off: extended thinking budget for the next turns",
+    "/attach": "/attach FILE: attach a file to the next message",
+    "/clear": "start a new conversation (the old one stays in history)",
+    "/retry": "resend the last message (after a failure, or to get another answer)",
+    "/undo": "remove the last exchange from the conversation",
+    "/edit": "edit the last message in $EDITOR and resend it",
+    "/copy": "copy the last answer to the clipboard (printed when there is no clipboard)",
+    "/usage": "tokens per turn and in total",
+    "/save": "/save FILE: write the conversation as markdown",
+    "/exit": "leave (Ctrl-D does the same)",
+}
+
+HELP_KEYS = (
+    "Enter sends; Alt-Enter or Esc then Enter adds a newline; a pasted block is one message; "
+    'a """ line starts a block ended by another """; a line ending in \\ continues. '
+    "Ctrl-R searches input history; Tab completes slash commands; Ctrl-C stops an answer or clears "
+    "the line (twice on an empty line leaves); Ctrl-D leaves."
+)
+
+CLIPBOARD_COMMANDS = (
+    ("pbcopy",),
+    ("wl-copy",),
+    ("xclip", "-selection", "clipboard"),
+    ("xsel", "--clipboard", "--input"),
+    ("clip.exe",),
+)
+
+
+def _one_line(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _attachments_supported() -> bool:
+    from foundry_cli.api.types import Message
+
+    return any(f.name == "attachments" for f in dataclasses.fields(Message))
+
+
+class Repl:
+    """One chat session: the conversation in context, settings that slash commands change, the client."""
+
+    def __init__(
+        self,
+        resolved: Resolved,
+        *,
+        system: str | None,
+        debug: bool = False,
+        show_thinking: bool = False,
+        keep_history: bool = True,
+        client_factory: Callable[[], FoundryClient] | None = None,
+        out: Any = None,
+        err: Any = None,
+    ) -> None:
+        self.resolved = resolved
+        self.system = system
+        self.deployment: str = resolved["deployment"] or ""
+        self.thinking: int = resolved["thinking_budget"] or 0
+        self.max_tokens: int = resolved["max_tokens"]
+        self.api: str = resolved["api"]
+        self.debug = debug
+        self.show_thinking = show_thinking
+        self.keep_history = keep_history
+        self.context: list[Turn] = []  # the conversation as it is sent, oldest first
+        self.usage: list[tuple[int, int]] = []  # (input, output) per answered turn, this session
+        self.conversation_id: int | None = None
+        self._last_turn_id: int | None = None
+        self.failed_prompt: str | None = None  # a message whose answer failed: /retry resends it
+        self.failed_files: tuple[Attachment, ...] = ()
+        self.pending_files: tuple[Attachment, ...] = ()  # /attach: sent with the next message
+        self._files: dict[int, tuple[Attachment, ...]] = {}  # id(turn in context) -> its attachments
+        self.started = time.time()
+        self._client_factory = client_factory or (lambda: make_client(resolved, debug))
+        self._client: FoundryClient | None = None
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Fail early (before the prompt shows) on a missing endpoint/deployment or a bad budget."""
+        build_request(self.resolved, "check", self.system, stream=True)
+
+    def resume(self, conversation_id: int | None) -> None:
+        """Load an earlier conversation (the last one when ``conversation_id`` is None) into context."""
+        from foundry_cli.config.paths import get_paths
+        from foundry_cli.history.store import HistoryStore
+
+        with HistoryStore(get_paths().history_db) as store:
+            cid = conversation_id
+            if cid is None:
+                cid = store.last_conversation_id(self.resolved.profile)  # None: any profile
+                if cid is None:
+                    where = f" for profile {self.resolved.profile}" if self.resolved.profile else ""
+                    raise UsageError(f"--continue: there is no earlier conversation in history{where}.")
+            elif not store.conversations(conversation_id=cid, limit=1):
+                raise UsageError(f"--resume {cid}: no such conversation (see `fclaude history list`).")
+            turns = store.turns(cid)
+        self.conversation_id = cid
+        # failed turns (no answer) are not part of what the model saw; interrupted ones keep their text
+        self.context = [t for t in turns if t.answer and t.status in ("complete", "interrupted")]
+        if self.system is None:
+            self.system = next((t.system for t in reversed(turns) if t.system), None)
+        self._say(f"Resumed conversation {cid} ({len(self.context)} turns):")
+        for t in self.context:
+            self._say(f"  you: {_one_line(t.prompt)}")
+            mark = "" if t.status == "complete" else f" [{t.status}]"
+            self._say(f"  {t.deployment or 'claude'}: {_one_line(t.answer)}{mark}")
+
+    # -- conversation --------------------------------------------------------------------------
+
+    def messages(self, prompt: str, files: tuple[Attachment, ...] = ()) -> tuple[Message, ...]:
+        """The full conversation plus ``prompt``: alternating roles, signed thinking blocks verbatim."""
+        from foundry_cli.api.types import Message, ThinkingBlock
+
+        out: list[Message] = []
+        for t in self.context:
+            blocks = tuple(
+                ThinkingBlock(b.get("text", ""), b.get("signature", ""))
+                for b in t.thinking
+                if b.get("signature")  # an unsigned (cut) block cannot be sent back
+            )
+            out += [
+                Message("user", t.prompt, attachments=self._files.get(id(t), ())),
+                Message("assistant", t.answer, thinking=blocks),
+            ]
+        out.append(Message("user", prompt, attachments=files))
+        return tuple(out)
+
+    def request(self, prompt: str, files: tuple[Attachment, ...] = ()) -> Request:
+        from foundry_cli.api.types import Request
+
+        return Request(
+            deployment=self.deployment,
+            messages=self.messages(prompt, files),
+            max_tokens=self.max_tokens,
+            system=self.system,
+            thinking_budget=self.thinking,
+            temperature=self.resolved["temperature"],
+            stream=True,
+        )
+
+    @property
+    def client(self) -> FoundryClient:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.close()
+            self._client = None
+
+    def _record(self, req: Request, result: Result | None, status: Status, error: str | None = None) -> None:
+        if not self.keep_history:
+            return
+        self._last_turn_id = None
+        ids = record(self.resolved, req, result, status, error=error, conversation_id=self.conversation_id)
+        if ids is not None:
+            self.conversation_id, self._last_turn_id = ids
+
+    def _keep(self, req: Request, result: Result, status: Status) -> None:
+        turn = self._turn(req, result, status)
+        turn.id = self._last_turn_id  # so /undo and /retry can take it back out of history too
+        self.context.append(turn)
+        if req.messages[-1].attachments:
+            self._files[id(turn)] = req.messages[-1].attachments
+
+    def _pop(self) -> tuple[Turn, tuple[Attachment, ...]]:
+        """Take the last exchange back, from the conversation and from history."""
+        turn = self.context.pop()
+        forget(turn.id)
+        return turn, self._files.pop(id(turn), ())
+
+    def _turn(self, req: Request, result: Result, status: Status) -> Turn:
+        return Turn(
+            prompt=req.messages[-1].text,
+            answer=result.text,
+            status=status,
+            system=req.system,
+            thinking=[{"text": t.text, "signature": t.signature} for t in result.thinking],
+            model=result.model,
+            deployment=req.deployment,
+            api=self.api,
+            profile=self.resolved.profile,
+            input_tokens=result.usage.input_tokens or None,
+            output_tokens=result.usage.output_tokens or None,
+            stop_reason=result.stop_reason,
+        )
+
+    def send(self, prompt: str, files: tuple[Attachment, ...] | None = None) -> bool:
+        """Send ``prompt`` with the conversation, stream the answer; True when it completed.
+
+        ``files`` default to what /attach queued."""
+        if files is None:
+            files, self.pending_files = self.pending_files, ()
+        req = self.request(prompt, files)
+        self.failed_prompt, self.failed_files = None, ()
+        try:
+            result = run(self.client, req, api=self.api, json_out=False, show_thinking=self.show_thinking)
+        except KeyboardInterrupt as exc:
+            partial: Result | None = getattr(exc, "result", None)
+            self._record(req, partial, "interrupted")
+            self.close()  # the interrupted response may hold a half-read connection
+            if partial is not None and partial.text:
+                self._keep(req, partial, "interrupted")
+                self.usage.append((partial.usage.input_tokens, partial.usage.output_tokens))
+                self._say("[interrupted: the partial answer is kept; /retry asks again, /undo drops it]")
+            else:
+                self.failed_prompt, self.failed_files = prompt, files
+                self._say("[interrupted before any answer; /retry resends the message]")
+            return False
+        except StreamInterrupted as exc:
+            from foundry_cli.cli._errors import report
+
+            self._record(req, getattr(exc, "result", None), "incomplete", error=str(exc.message))
+            report(exc, self.err, what="The answer is incomplete")
+            self.failed_prompt, self.failed_files = prompt, files
+            self._say("[the conversation is unchanged; /retry resends the message]")
+            self.close()
+            return False
+        except FclaudeError as exc:
+            from foundry_cli.cli._errors import report
+
+            self._record(req, None, "error", error=str(exc))
+            report(exc, self.err)
+            self.failed_prompt, self.failed_files = prompt, files
+            self._say("[the conversation is unchanged; /retry resends the message]")
+            return False
+        self._record(req, result, "complete")
+        self._keep(req, result, "complete")
+        self.usage.append((result.usage.input_tokens, result.usage.output_tokens))
+        if result.stop_reason == "max_tokens":
+            self._say(f"[the answer stopped at the max-tokens limit ({req.max_tokens})]")
+        return True
+
+    # -- slash commands ------------------------------------------------------------------------
+
+    def command(self, line: str) -> bool:
+        """Run a slash command; False means leave the REPL."""
+        name, _, arg = line.strip().partition(" ")
+        arg = arg.strip()
+        name = name.lower()
+        matches = [c for c in COMMANDS if c.startswith(name)]
+        if name not in COMMANDS and len(matches) == 1:
+            name = matches[0]
+        if name in ("/exit", "/quit"):
+            return False
+        handler = getattr(self, "cmd_" + name[1:], None) if name in COMMANDS else None
+        if handler is None:
+            self._say(f"Unknown command {name}; /help lists them. (Start a message with // to send a slash.)")
+            return True
+        handler(arg)
+        return True
+
+    def cmd_help(self, arg: str) -> None:
+        width = max(len(c) for c in COMMANDS)
+        for cmd, text in COMMANDS.items():
+            self._say(f"  {cmd.ljust(width)}  {text}")
+        self._say(HELP_KEYS)
+
+    def cmd_model(self, arg: str) -> None:
+        if not arg:
+            self._say(f"Deployment: {self.deployment}. /model NAME switches it.")
+            return
+        self.deployment = arg
+        self._say(f"Deployment for the next turns: {arg}")
+
+    def cmd_system(self, arg: str) -> None:
+        if not arg:
+            self._say(f"System prompt: {self.system!r}" if self.system else "No system prompt.")
+            return
+        if arg.lower() in ("off", "none", "clear"):
+            self.system = None
+            self._say("System prompt removed.")
+            return
+        self.system = arg
+        self._say("System prompt set for the next turns.")
+
+    def cmd_thinking(self, arg: str) -> None:
+        if not arg:
+            self._say(f"Thinking: {self.thinking or 'off'}. /thinking N (>= 1024) or /thinking off.")
+            return
+        if arg.lower() in ("off", "0", "none"):
+            self.thinking = 0
+            self._say("Thinking off.")
+            return
+        try:
+            budget = int(arg)
+        except ValueError:
+            self._say(f"/thinking takes a number of tokens or off, not {arg!r}.")
+            return
+        if not 1024 <= budget < self.max_tokens:
+            self._say(f"The thinking budget must be >= 1024 and < max-tokens ({self.max_tokens}).")
+            return
+        self.thinking = budget
+        self._say(f"Thinking budget: {budget} tokens.")
+
+    def cmd_attach(self, arg: str) -> None:
+        if not _attachments_supported():
+            self._say(
+                "/attach is not available in this version of fclaude (attachments are not supported yet)."
+            )
+            return
+        if not arg:
+            names = ", ".join(a.name for a in self.pending_files) or "none"
+            self._say(f"/attach FILE: attach a file to the next message (queued: {names}).")
+            return
+        from foundry_cli.api.attachments import load
+
+        try:
+            files = load([arg])
+        except UsageError as exc:
+            self._say(exc.message)
+            return
+        self.pending_files = (*self.pending_files, *files)
+        self._say(f"Attached {files[-1].name} ({files[-1].kind}); it goes with your next message.")
+
+    def cmd_clear(self, arg: str) -> None:
+        self.context.clear()
+        self._files.clear()
+        self.conversation_id = None
+        self.failed_prompt, self.failed_files, self.pending_files = None, (), ()
+        self._say("New conversation (the previous one stays in history).")
+
+    def cmd_retry(self, arg: str) -> None:
+        if self.failed_prompt is not None:
+            self.send(self.failed_prompt, self.failed_files)
+        elif self.context:
+            last, files = self._pop()
+            self.send(last.prompt, files)
+        else:
+            self._say("Nothing to retry.")
+
+    def cmd_undo(self, arg: str) -> None:
+        if self.failed_prompt is not None and not arg:
+            self._say(f"Dropped the failed message: {_one_line(self.failed_prompt)}")
+            self.failed_prompt, self.failed_files = None, ()
+            return
+        if not self.context:
+            self._say("Nothing to undo.")
+            return
+        last, _ = self._pop()
+        self._say(f"Removed the last exchange: {_one_line(last.prompt)}")
+
+    def cmd_edit(self, arg: str) -> None:
+        import click
+
+        source, files = self.failed_prompt, self.failed_files
+        if source is None and self.context:
+            source, files = self.context[-1].prompt, self._files.get(id(self.context[-1]), ())
+        try:
+            edited = click.edit(source or "", extension=".md")
+        except click.ClickException as exc:
+            self._say(f"/edit: {exc.format_message()} (set $EDITOR)")
+            return
+        if edited is None or not edited.strip():
+            self._say("/edit: nothing changed; nothing sent.")
+            return
+        if self.failed_prompt is None and self.context and source is not None:
+            self._pop()  # the edited message replaces the last exchange
+        self.send(edited.rstrip("\n"), files)
+
+    def cmd_copy(self, arg: str) -> None:
+        if not self.context:
+            self._say("No answer to copy yet.")
+            return
+        text = self.context[-1].answer
+        for cmd in CLIPBOARD_COMMANDS:
+            if shutil.which(cmd[0]) is None:
+                continue
+            try:
+                subprocess.run(cmd, input=text.encode(), check=True, timeout=5, capture_output=True)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            self._say(f"Copied the last answer ({len(text)} characters) with {cmd[0]}.")
+            return
+        self._say("No clipboard tool found (pbcopy, wl-copy, xclip, xsel); here is the last answer:")
+        self.out.write(text.rstrip("\n") + "\n")
+        self.out.flush()
+
+    def cmd_usage(self, arg: str) -> None:
+        if not self.usage:
+            self._say("No tokens used yet in this session.")
+            return
+        for i, (inp, out) in enumerate(self.usage, 1):
+            self._say(f"  turn {i}: {inp} in, {out} out")
+        tin, tout = self.totals()
+        self._say(f"  total: {tin} in, {tout} out ({tin + tout} tokens)")
+
+    def cmd_save(self, arg: str) -> None:
+        from foundry_cli.history.store import ConversationSummary, to_markdown
+
+        if not arg:
+            self._say("/save FILE: give a file name, e.g. /save chat.md")
+            return
+        if not self.context:
+            self._say("Nothing to save yet.")
+            return
+        turns = [dataclasses.replace(t, seq=i) for i, t in enumerate(self.context, 1)]
+        summary = ConversationSummary(
+            id=self.conversation_id or 0,
+            created_at=self.started,
+            updated_at=time.time(),
+            profile=self.resolved.profile,
+            title=_one_line(turns[0].prompt, 80),
+            turns=len(turns),
+            deployment=self.deployment,
+            last_status=turns[-1].status,
+        )
+        path = Path(arg).expanduser()
+        try:
+            path.write_text(to_markdown(summary, turns), encoding="utf-8")
+        except OSError as exc:
+            self._say(f"/save: cannot write {path}: {exc.strerror or exc}")
+            return
+        self._say(f"Saved {len(turns)} turns to {path}")
+
+    # -- the prompt ----------------------------------------------------------------------------
+
+    def totals(self) -> tuple[int, int]:
+        return sum(u[0] for u in self.usage), sum(u[1] for u in self.usage)
+
+    def toolbar(self) -> str:
+        tin, tout = self.totals()
+        parts = [
+            f"profile {self.resolved.profile or '-'}",
+            self.deployment,
+            self.api,
+            f"thinking {self.thinking}" if self.thinking else "",
+            f"tokens {tin} in / {tout} out",
+            f"turn {len(self.context) + 1}",
+        ]
+        return " · ".join(p for p in parts if p)
+
+    def _say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _session(self) -> PromptSession[str]:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.completion import Completer
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+        from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+
+        from foundry_cli.config.paths import get_paths
+
+        kb = KeyBindings()
+
+        @kb.add("escape", "enter")
+        def _newline(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text("\n")
+
+        @kb.add("c-c")
+        def _ctrl_c(event: KeyPressEvent) -> None:
+            buf = event.current_buffer
+            if buf.text:
+                buf.reset()  # clears the line, stays at the prompt
+            else:
+                event.app.exit(exception=KeyboardInterrupt())
+
+        class SlashCompleter(Completer):
+            def get_completions(self, document: Document, complete_event: object) -> Iterable[Completion]:
+                from prompt_toolkit.completion import Completion
+
+                text = document.text_before_cursor
+                if not text.startswith("/") or " " in text or "\n" in text:
+                    return
+                for cmd, meta in COMMANDS.items():
+                    if cmd.startswith(text.lower()):
+                        yield Completion(cmd, start_position=-len(text), display_meta=meta)
+
+        history: FileHistory | InMemoryHistory
+        try:
+            from foundry_cli.config.fileio import ensure_private_dir
+
+            data = get_paths().data_dir
+            ensure_private_dir(data)
+            path = data / "chat_input_history"
+            if not path.exists():
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            with contextlib.suppress(OSError):
+                path.chmod(0o600)
+            history = FileHistory(str(path))
+        except (OSError, FclaudeError) as exc:
+            self._say(f"(input history is not saved: {exc})")
+            history = InMemoryHistory()
+
+        return PromptSession(
+            history=history,
+            completer=SlashCompleter(),
+            complete_while_typing=False,
+            key_bindings=kb,
+            bottom_toolbar=self.toolbar,
+            enable_history_search=False,  # Up/Down walk history; Ctrl-R searches it
+            multiline=False,
+        )
+
+    def read_message(self, session: PromptSession[str]) -> str:
+        """One message: a line, a pasted block, a ``\"\"\"`` block, or lines continued with ``\\``."""
+        text = session.prompt(PROMPT)
+        if text.strip().startswith(FENCE) and "\n" not in text:
+            first = text.strip()[len(FENCE) :]
+            if first.endswith(FENCE) and first:
+                return first[: -len(FENCE)]
+            lines = [first] if first else []
+            while True:
+                line = session.prompt(CONTINUATION)
+                if line.rstrip().endswith(FENCE):
+                    lines.append(line.rstrip()[: -len(FENCE)])
+                    break
+                lines.append(line)
+            return "\n".join(lines).strip("\n")
+        while text.endswith("\\") and "\n" not in text[-2:]:
+            text = text[:-1] + "\n" + session.prompt(CONTINUATION)
+        return text
+
+    def loop(self) -> None:
+        session = self._session()
+        self._say(
+            f"fclaude chat · {self.deployment} · {self.api}. /help for commands, Ctrl-D or /exit to leave."
+        )
+        armed = False  # Ctrl-C on an empty prompt once: a second one leaves
+        try:
+            while True:
+                try:
+                    text = self.read_message(session)
+                except KeyboardInterrupt:
+                    if armed:
+                        return
+                    armed = True
+                    self._say("(Ctrl-C again or Ctrl-D to leave)")
+                    continue
+                except EOFError:
+                    return
+                armed = False
+                if not text.strip():
+                    continue
+                if text.startswith("//"):
+                    text = text[1:]
+                elif text.startswith("/") and "\n" not in text.strip():
+                    try:
+                        if not self.command(text):
+                            return
+                    except KeyboardInterrupt:
+                        self._say("[interrupted]")
+                    continue
+                try:
+                    self.send(text)
+                except KeyboardInterrupt:  # between the answer and the prompt (e.g. while recording)
+                    self._say("[interrupted]")
+        finally:
+            self.close()
