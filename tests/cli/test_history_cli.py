@@ -86,3 +86,22 @@ def test_history_commands_in_every_mode(fclaude: Fclaude) -> None:
     assert fclaude("history", "rm").exit_code == 2
     assert fclaude("history", "rm", "--older-than", "0").exit_code == 0
     assert history(fclaude) == []
+
+
+def test_concurrent_ask_processes_lose_nothing(fclaude: Fclaude) -> None:
+    import subprocess
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "foundry_cli", "ask", f"parallel {i}"],
+            env=fclaude.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for i in range(6)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+    assert sorted(r["title"] for r in history(fclaude)) == [f"parallel {i}" for i in range(6)]
