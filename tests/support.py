@@ -73,3 +73,41 @@ def fclaude(emu: Emulator, base_env: dict[str, str]) -> Iterator[Fclaude]:
     yield runner
     for text in runner.outputs:  # the secret-leak check runs after every CLI test
         assert CANARY_KEY not in text, "the API key leaked into output"
+
+
+#: a client-secret canary for service-principal tests: no output may ever contain it
+SP_SECRET = "canary-SP-SECRET-5e6f7a8b-never-print-me"
+SP_CLIENT = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.fixture
+def idp() -> Iterator[Emulator]:
+    """An emulator with its Entra ID side and one registered service principal."""
+    with Emulator(identity=True) as e:
+        e.add_app(SP_CLIENT, secret=SP_SECRET)
+        yield e
+    assert e.errors == []
+
+
+def service_principal_env(idp: Emulator, *, control_plane: bool = False) -> dict[str, str]:
+    """Environment for service-principal auth against ``idp`` (real msal over TLS)."""
+    env = {
+        "FCLAUDE_ENDPOINT": idp.base_url,
+        "FCLAUDE_DEPLOYMENT": "claude-sonnet-4-5",
+        "FCLAUDE_PROJECT": "demo",
+        "FCLAUDE_AUTH": "service-principal",
+        "FCLAUDE_API_KEY": "",
+        "AZURE_TENANT_ID": idp.tenant_id,
+        "AZURE_CLIENT_ID": SP_CLIENT,
+        "AZURE_CLIENT_SECRET": SP_SECRET,
+        "AZURE_AUTHORITY_HOST": idp.authority_host,
+        "REQUESTS_CA_BUNDLE": idp.ca_bundle,
+    }
+    if control_plane:
+        env |= {"FCLAUDE_SUBSCRIPTION_ID": idp.subscription_id, "FCLAUDE_MANAGEMENT_ENDPOINT": idp.base_url}
+    return env
+
+
+@pytest.fixture
+def sp_env(idp: Emulator) -> dict[str, str]:
+    return service_principal_env(idp)

@@ -73,6 +73,23 @@ def read_prompt(words: list[str] | None, *, use_stdin: bool = True) -> str:
     return prompt
 
 
+def request_flags(
+    model: str | None,
+    max_tokens: int | None,
+    thinking: int | None,
+    temperature: float | None,
+    api: str | None,
+) -> dict[str, object]:
+    """The request options ask and chat share, as settings flags for ``resolve``."""
+    return {
+        "deployment": model,
+        "max_tokens": max_tokens,
+        "thinking_budget": thinking,
+        "temperature": temperature,
+        "api": api,
+    }
+
+
 def build_request(
     resolved: Resolved,
     prompt: str,
@@ -176,13 +193,7 @@ def ask(
     stdin_file = "-" in files
     attachments = load(files, read_stdin_bytes() if stdin_file else None)
     text = read_prompt(prompt, use_stdin=not stdin_file)
-    flags = {
-        "deployment": model,
-        "max_tokens": max_tokens,
-        "thinking_budget": thinking,
-        "temperature": temperature,
-        "api": api,
-    }
+    flags = request_flags(model, max_tokens, thinking, temperature, api)
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
         req = build_request(resolved, text, system, stream=not no_stream, attachments=attachments)

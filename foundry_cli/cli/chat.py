@@ -27,6 +27,7 @@ from foundry_cli.cli._options import (
     ThinkingOpt,
 )
 from foundry_cli.cli._state import emulator_overrides, state
+from foundry_cli.cli.ask import request_flags
 from foundry_cli.errors import UsageError
 
 ContinueOpt = Annotated[
@@ -79,13 +80,7 @@ def chat(
 
     s = state(ctx, profile, debug, emulator_, scenario)
     files = load(attach or [])
-    flags = {
-        "deployment": model,
-        "max_tokens": max_tokens,
-        "thinking_budget": thinking,
-        "temperature": temperature,
-        "api": api,
-    }
+    flags = request_flags(model, max_tokens, thinking, temperature, api)
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
         repl = Repl(

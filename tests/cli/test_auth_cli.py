@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from foundry_cli.emulator import Emulator, mint_jwt
+from tests.support import SP_SECRET as SECRET
 from tests.support import Fclaude
-
-SECRET = "canary-SP-SECRET-5e6f7a8b-never-print-me"
-CLIENT = "11111111-2222-4333-8444-555555555555"
 
 
 def write_fake_az(folder: Path, token: str) -> Path:
@@ -57,29 +54,6 @@ def test_azure_cli_not_logged_in(fclaude: Fclaude, tmp_path: Path) -> None:
     assert r.exit_code == 4 and "(not-logged-in)" in r.stderr and "az login" in r.stderr
     r = fclaude("ask", "hi", FCLAUDE_AUTH="azure-cli", PATH="/nonexistent")
     assert r.exit_code == 4 and "(not-logged-in)" in r.stderr
-
-
-@pytest.fixture
-def idp() -> Iterator[Emulator]:
-    with Emulator(identity=True) as e:
-        e.add_app(CLIENT, secret=SECRET)
-        yield e
-
-
-@pytest.fixture
-def sp_env(idp: Emulator) -> dict[str, str]:
-    return {
-        "FCLAUDE_ENDPOINT": idp.base_url,
-        "FCLAUDE_DEPLOYMENT": "claude-sonnet-4-5",
-        "FCLAUDE_PROJECT": "demo",
-        "FCLAUDE_AUTH": "service-principal",
-        "FCLAUDE_API_KEY": "",
-        "AZURE_TENANT_ID": idp.tenant_id,
-        "AZURE_CLIENT_ID": CLIENT,
-        "AZURE_CLIENT_SECRET": SECRET,
-        "AZURE_AUTHORITY_HOST": idp.authority_host,
-        "REQUESTS_CA_BUNDLE": idp.ca_bundle,
-    }
 
 
 @pytest.mark.parametrize("api", ["messages", "responses"])

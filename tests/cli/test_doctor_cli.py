@@ -21,10 +21,9 @@ import pytest
 from foundry_cli.doctor.checks import CHECK_IDS
 from foundry_cli.doctor.table import ROWS
 from foundry_cli.emulator import Emulator, mint_jwt
-from tests.support import CANARY_KEY, RunResult
-
-SECRET = "canary-DOCTOR-SP-SECRET-1a2b3c4d-never-print-me"
-CLIENT = "11111111-2222-4333-8444-555555555555"
+from tests.support import CANARY_KEY, RunResult, service_principal_env
+from tests.support import SP_CLIENT as CLIENT
+from tests.support import SP_SECRET as SECRET
 
 
 class Doctor:
@@ -60,26 +59,6 @@ def doctor(emu: Emulator, base_env: dict[str, str]) -> Iterator[Doctor]:
     for text in runner.outputs:
         assert CANARY_KEY not in text, "the API key leaked into output"
         assert SECRET not in text, "the client secret leaked into output"
-
-
-@pytest.fixture
-def idp() -> Iterator[Emulator]:
-    with Emulator(identity=True) as e:
-        e.add_app(CLIENT, secret=SECRET)
-        yield e
-
-
-def sp_env(idp: Emulator) -> dict[str, str]:
-    return {
-        "FCLAUDE_ENDPOINT": idp.base_url,
-        "FCLAUDE_AUTH": "service-principal",
-        "FCLAUDE_API_KEY": "",
-        "AZURE_TENANT_ID": idp.tenant_id,
-        "AZURE_CLIENT_ID": CLIENT,
-        "AZURE_CLIENT_SECRET": SECRET,
-        "AZURE_AUTHORITY_HOST": idp.authority_host,
-        "REQUESTS_CA_BUNDLE": idp.ca_bundle,
-    }
 
 
 def statuses(doc: dict[str, object]) -> dict[str, str]:
@@ -222,7 +201,7 @@ def test_healthy_api_key_all_pass_or_skip_with_reason(doctor: Doctor, emu: Emula
 
 
 def test_healthy_service_principal(doctor: Doctor, idp: Emulator) -> None:
-    r = doctor("doctor", "--json", **sp_env(idp))
+    r = doctor("doctor", "--json", **service_principal_env(idp))
     assert r.exit_code == 0, r.stdout + r.stderr
     st = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
     assert st["token"]["status"] == "pass" and "service-principal" in st["token"]["detail"]
@@ -232,16 +211,8 @@ def test_healthy_service_principal(doctor: Doctor, idp: Emulator) -> None:
     assert st["role"]["status"] == "pass" and st["probe"]["status"] == "pass"
 
 
-def arm_env(idp: Emulator) -> dict[str, str]:
-    return {
-        **sp_env(idp),
-        "FCLAUDE_SUBSCRIPTION_ID": idp.subscription_id,
-        "FCLAUDE_MANAGEMENT_ENDPOINT": idp.base_url,
-    }
-
-
 def test_control_plane_healthy(doctor: Doctor, idp: Emulator) -> None:
-    r = doctor("doctor", "--json", **arm_env(idp))
+    r = doctor("doctor", "--json", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 0, r.stdout + r.stderr
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
     assert checks["control-plane"]["status"] == "pass" and "eastus2" in checks["control-plane"]["detail"]
@@ -257,7 +228,7 @@ def test_control_plane_evidence_names_the_row(
 ) -> None:
     with Emulator(identity=True, scenario=scenario) as idp:
         idp.add_app(CLIENT, secret=SECRET, roles=scenario != "role-missing")
-        r = doctor("doctor", "--json", **arm_env(idp))
+        r = doctor("doctor", "--json", **service_principal_env(idp, control_plane=True))
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
     assert r.exit_code == 1
     assert checks[check]["status"] == "fail" and checks[check]["row"] == scenario
@@ -267,7 +238,7 @@ def test_control_plane_evidence_names_the_row(
 
 def test_token_for_the_wrong_audience_is_named_from_its_claims(doctor: Doctor, idp: Emulator) -> None:
     env = {
-        **sp_env(idp),
+        **service_principal_env(idp),
         "FCLAUDE_API": "responses",
         "FCLAUDE_SCOPE": "https://cognitiveservices.azure.com/.default",
     }
@@ -281,7 +252,7 @@ def test_token_for_the_wrong_audience_is_named_from_its_claims(doctor: Doctor, i
 
 
 def test_sp_env_missing_names_the_missing_variables(doctor: Doctor, idp: Emulator) -> None:
-    env = {**sp_env(idp), "AZURE_CLIENT_SECRET": "", "AZURE_TENANT_ID": ""}
+    env = {**service_principal_env(idp), "AZURE_CLIENT_SECRET": "", "AZURE_TENANT_ID": ""}
     r = doctor("doctor", "--json", **env)
     auth = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "auth")
     assert auth["row"] == "sp-env-missing"
@@ -361,7 +332,7 @@ def test_strict_makes_a_warning_fail(doctor: Doctor, tmp_path: Path) -> None:
 
 def test_bundle_has_evidence_and_no_secret(doctor: Doctor, idp: Emulator, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
-    r = doctor("--debug", "doctor", "--bundle", str(bundle), **sp_env(idp))
+    r = doctor("--debug", "doctor", "--bundle", str(bundle), **service_principal_env(idp))
     assert r.exit_code == 0, r.stdout + r.stderr
     text = bundle.read_text()
     doc = json.loads(text)

@@ -4,62 +4,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
-
-import pytest
 
 from foundry_cli.emulator import Emulator
-from tests.support import CANARY_KEY, Fclaude, RunResult
-
-SECRET = "canary-SP-SECRET-models-never-print-me"
-CLIENT = "11111111-2222-4333-8444-555555555555"
+from tests.support import CANARY_KEY, Fclaude, service_principal_env
+from tests.support import SP_SECRET as SECRET
 
 
-def run(fclaude: Fclaude, *args: str, **env: str) -> RunResult:
-    done = subprocess.run(
-        [sys.executable, "-m", "foundry_cli", *args],
-        input="",
-        capture_output=True,
-        text=True,
-        env={**fclaude.env, **env},
-        timeout=60,
-    )
-    fclaude.outputs += [done.stdout, done.stderr]
-    return RunResult(done.returncode, done.stdout, done.stderr)
-
-
-@pytest.fixture
-def idp() -> Iterator[Emulator]:
-    with Emulator(identity=True) as e:
-        e.add_app(CLIENT, secret=SECRET)
-        yield e
-    assert e.errors == []
-
-
-@pytest.fixture
-def sp_env(idp: Emulator) -> dict[str, str]:
-    return {
-        "FCLAUDE_ENDPOINT": idp.base_url,
-        "FCLAUDE_DEPLOYMENT": "claude-sonnet-4-5",
-        "FCLAUDE_PROJECT": "demo",
-        "FCLAUDE_AUTH": "service-principal",
-        "FCLAUDE_API_KEY": "",
-        "AZURE_TENANT_ID": idp.tenant_id,
-        "AZURE_CLIENT_ID": CLIENT,
-        "AZURE_CLIENT_SECRET": SECRET,
-        "AZURE_AUTHORITY_HOST": idp.authority_host,
-        "REQUESTS_CA_BUNDLE": idp.ca_bundle,
-        "FCLAUDE_SUBSCRIPTION_ID": idp.subscription_id,
-        "FCLAUDE_MANAGEMENT_ENDPOINT": idp.base_url,
-    }
-
-
-def test_control_plane_lists_every_deployment(
-    fclaude: Fclaude, idp: Emulator, sp_env: dict[str, str]
-) -> None:
-    r = run(fclaude, "models", **sp_env)
+def test_control_plane_lists_every_deployment(fclaude: Fclaude, idp: Emulator) -> None:
+    r = fclaude("models", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split() == [
@@ -82,9 +34,9 @@ def test_control_plane_lists_every_deployment(
     assert SECRET not in r.stdout + r.stderr
 
 
-def test_control_plane_json_and_region(fclaude: Fclaude, idp: Emulator, sp_env: dict[str, str]) -> None:
+def test_control_plane_json_and_region(fclaude: Fclaude, idp: Emulator) -> None:
     idp.set_scenario("region")
-    r = run(fclaude, "models", "--json", **sp_env)
+    r = fclaude("models", "--json", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert list(doc) == ["deployed", "source", "notes"]
@@ -96,18 +48,15 @@ def test_control_plane_json_and_region(fclaude: Fclaude, idp: Emulator, sp_env: 
     assert any("westeurope" in n and "region" in n for n in doc["notes"])
 
 
-def test_control_plane_suggests_the_closest_deployment(
-    fclaude: Fclaude, idp: Emulator, sp_env: dict[str, str]
-) -> None:
-    r = run(fclaude, "models", "-m", "claude-sonet-4-5", **sp_env)
+def test_control_plane_suggests_the_closest_deployment(fclaude: Fclaude, idp: Emulator) -> None:
+    r = fclaude("models", "-m", "claude-sonet-4-5", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 1, r.stderr
     assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and "(deployment-not-found)" in r.stderr
     assert "claude-haiku-4-5" in r.stdout, "the real deployments are still listed"
 
 
 def test_api_key_probes_and_says_why(fclaude: Fclaude, emu: Emulator) -> None:
-    r = run(
-        fclaude,
+    r = fclaude(
         "models",
         FCLAUDE_SUBSCRIPTION_ID=emu.subscription_id,
         FCLAUDE_MANAGEMENT_ENDPOINT=emu.base_url,
@@ -122,7 +71,7 @@ def test_api_key_probes_and_says_why(fclaude: Fclaude, emu: Emulator) -> None:
 
 
 def test_probe_json_all(fclaude: Fclaude) -> None:
-    r = run(fclaude, "models", "--json", "--all")
+    r = fclaude("models", "--json", "--all")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert list(doc) == ["deployed", "catalog", "source", "notes"]
@@ -135,25 +84,25 @@ def test_probe_json_all(fclaude: Fclaude) -> None:
 
 
 def test_all_plain(fclaude: Fclaude) -> None:
-    r = run(fclaude, "models", "--all")
+    r = fclaude("models", "--all")
     assert r.exit_code == 0, r.stderr
     assert "Catalog models not deployed:" in r.stdout and "claude-mythos-5" in r.stdout
 
 
 def test_probe_misspelled_deployment(fclaude: Fclaude) -> None:
-    r = run(fclaude, "models", "-m", "claude-sonet-4-5")
+    r = fclaude("models", "-m", "claude-sonet-4-5")
     assert r.exit_code == 1, r.stderr
     assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and "(deployment-not-found)" in r.stderr
     assert "Traceback" not in r.stderr and CANARY_KEY not in r.stderr
 
 
 def test_emulator_try_it_path(fclaude: Fclaude) -> None:
-    r = run(fclaude, "--emulator", "models", FCLAUDE_ENDPOINT="", FCLAUDE_API_KEY="")
+    r = fclaude("--emulator", "models", FCLAUDE_ENDPOINT="", FCLAUDE_API_KEY="")
     assert r.exit_code == 0, r.stderr
     assert "claude-sonnet-4-5" in r.stdout
 
 
 def test_auth_failure_on_probe_exits_4(fclaude: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("key-invalid")
-    r = run(fclaude, "models")
+    r = fclaude("models")
     assert r.exit_code == 4 and "(key-invalid)" in r.stderr
