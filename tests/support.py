@@ -73,6 +73,7 @@ def fclaude(emu: Emulator, base_env: dict[str, str]) -> Iterator[Fclaude]:
     yield runner
     for text in runner.outputs:  # the secret-leak check runs after every CLI test
         assert CANARY_KEY not in text, "the API key leaked into output"
+        assert SP_SECRET not in text, "the client secret leaked into output"
 
 
 #: a client-secret canary for service-principal tests: no output may ever contain it

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -21,44 +19,16 @@ import pytest
 from foundry_cli.doctor.checks import CHECK_IDS
 from foundry_cli.doctor.table import ROWS
 from foundry_cli.emulator import Emulator, mint_jwt
-from tests.support import CANARY_KEY, RunResult, service_principal_env
+from tests.support import CANARY_KEY, Fclaude, service_principal_env
 from tests.support import SP_CLIENT as CLIENT
 from tests.support import SP_SECRET as SECRET
 
 
-class Doctor:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.outputs: list[str] = []
-
-    def __call__(self, *args: str, input: str | None = None, timeout: float = 90, **env: str) -> RunResult:
-        done = subprocess.run(
-            [sys.executable, "-m", "foundry_cli", *args],
-            input=input if input is not None else "",
-            capture_output=True,
-            text=True,
-            env={**self.env, **env},
-            timeout=timeout,
-        )
-        self.outputs += [done.stdout, done.stderr]
-        return RunResult(done.returncode, done.stdout, done.stderr)
-
-
 @pytest.fixture
-def doctor(emu: Emulator, base_env: dict[str, str]) -> Iterator[Doctor]:
-    """`doctor(...)`: the CLI configured from the environment for the (api-key) emulator."""
-    env = {
-        **base_env,
-        "FCLAUDE_ENDPOINT": emu.base_url,
-        "FCLAUDE_API_KEY": CANARY_KEY,
-        "FCLAUDE_DEPLOYMENT": "claude-sonnet-4-5",
-        "FCLAUDE_PROJECT": "demo",
-    }
-    runner = Doctor(env)
-    yield runner
-    for text in runner.outputs:
-        assert CANARY_KEY not in text, "the API key leaked into output"
-        assert SECRET not in text, "the client secret leaked into output"
+def doctor(fclaude: Fclaude) -> Fclaude:
+    """The CLI configured from the environment for the (api-key) emulator; the shared runner
+    fails the test if the API key or the client-secret canary appears in any output."""
+    return fclaude
 
 
 def statuses(doc: dict[str, object]) -> dict[str, str]:
@@ -100,12 +70,12 @@ def write_fake_az(folder: Path, script: str) -> str:
 # --- every row of the error table ------------------------------------------------------------
 
 
-def _try_it(row: str) -> Callable[[Doctor, Path], tuple[list[str], dict[str, str]]]:
+def _try_it(row: str) -> Callable[[Fclaude, Path], tuple[list[str], dict[str, str]]]:
     """The try-it path: `fclaude doctor --scenario ROW` starts the emulator in that state."""
     return lambda _doctor, _tmp: (["--scenario", row], {})
 
 
-def _not_logged_in(doctor: Doctor, tmp: Path) -> tuple[list[str], dict[str, str]]:
+def _not_logged_in(doctor: Fclaude, tmp: Path) -> tuple[list[str], dict[str, str]]:
     """azure-cli with a fake `az` that says "Please run 'az login'"."""
     bin_dir = write_fake_az(
         tmp / "az-bin", "echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"
@@ -114,7 +84,7 @@ def _not_logged_in(doctor: Doctor, tmp: Path) -> tuple[list[str], dict[str, str]
 
 
 #: how each row is reproduced; a row missing here fails test_every_row_has_a_setup
-ROW_SETUPS: dict[str, Callable[[Doctor, Path], tuple[list[str], dict[str, str]]]] = {
+ROW_SETUPS: dict[str, Callable[[Fclaude, Path], tuple[list[str], dict[str, str]]]] = {
     **{
         row: _try_it(row)
         for row in (
@@ -154,7 +124,7 @@ def test_every_row_has_a_setup() -> None:
 
 
 @pytest.mark.parametrize("row", [r.id for r in ROWS])
-def test_doctor_names_exactly_the_row(doctor: Doctor, row: str, tmp_path: Path) -> None:
+def test_doctor_names_exactly_the_row(doctor: Fclaude, row: str, tmp_path: Path) -> None:
     if row not in ROW_SETUPS:
         pytest.fail(f"row {row!r} has no doctor setup in ROW_SETUPS")
     args, env = ROW_SETUPS[row](doctor, tmp_path)
@@ -186,7 +156,7 @@ def test_doctor_names_exactly_the_row(doctor: Doctor, row: str, tmp_path: Path) 
 # --- a healthy emulator ----------------------------------------------------------------------
 
 
-def test_healthy_api_key_all_pass_or_skip_with_reason(doctor: Doctor, emu: Emulator) -> None:
+def test_healthy_api_key_all_pass_or_skip_with_reason(doctor: Fclaude, emu: Emulator) -> None:
     r = doctor("doctor", "--json")
     assert r.exit_code == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
@@ -200,7 +170,7 @@ def test_healthy_api_key_all_pass_or_skip_with_reason(doctor: Doctor, emu: Emula
     assert len(emu.requests) == 1 and emu.requests[0].json["max_tokens"] <= 32  # type: ignore[index]
 
 
-def test_healthy_service_principal(doctor: Doctor, idp: Emulator) -> None:
+def test_healthy_service_principal(doctor: Fclaude, idp: Emulator) -> None:
     r = doctor("doctor", "--json", **service_principal_env(idp))
     assert r.exit_code == 0, r.stdout + r.stderr
     st = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
@@ -211,7 +181,7 @@ def test_healthy_service_principal(doctor: Doctor, idp: Emulator) -> None:
     assert st["role"]["status"] == "pass" and st["probe"]["status"] == "pass"
 
 
-def test_control_plane_healthy(doctor: Doctor, idp: Emulator) -> None:
+def test_control_plane_healthy(doctor: Fclaude, idp: Emulator) -> None:
     r = doctor("doctor", "--json", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 0, r.stdout + r.stderr
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
@@ -224,7 +194,7 @@ def test_control_plane_healthy(doctor: Doctor, idp: Emulator) -> None:
 
 @pytest.mark.parametrize(("scenario", "check"), [("region", "region"), ("role-missing", "role")])
 def test_control_plane_evidence_names_the_row(
-    doctor: Doctor, base_env: dict[str, str], scenario: str, check: str
+    doctor: Fclaude, base_env: dict[str, str], scenario: str, check: str
 ) -> None:
     with Emulator(identity=True, scenario=scenario) as idp:
         idp.add_app(CLIENT, secret=SECRET, roles=scenario != "role-missing")
@@ -236,7 +206,7 @@ def test_control_plane_evidence_names_the_row(
     assert {c["row"] for c in checks.values() if c["status"] == "fail"} == {scenario}
 
 
-def test_token_for_the_wrong_audience_is_named_from_its_claims(doctor: Doctor, idp: Emulator) -> None:
+def test_token_for_the_wrong_audience_is_named_from_its_claims(doctor: Fclaude, idp: Emulator) -> None:
     env = {
         **service_principal_env(idp),
         "FCLAUDE_API": "responses",
@@ -251,7 +221,7 @@ def test_token_for_the_wrong_audience_is_named_from_its_claims(doctor: Doctor, i
     assert checks["probe"]["status"] == "skip" and "token-claims" in checks["probe"]["detail"]
 
 
-def test_sp_env_missing_names_the_missing_variables(doctor: Doctor, idp: Emulator) -> None:
+def test_sp_env_missing_names_the_missing_variables(doctor: Fclaude, idp: Emulator) -> None:
     env = {**service_principal_env(idp), "AZURE_CLIENT_SECRET": "", "AZURE_TENANT_ID": ""}
     r = doctor("doctor", "--json", **env)
     auth = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "auth")
@@ -260,13 +230,13 @@ def test_sp_env_missing_names_the_missing_variables(doctor: Doctor, idp: Emulato
     assert "AZURE_CLIENT_ID" not in auth["detail"]
 
 
-def test_az_missing_from_path_fails_the_prerequisite(doctor: Doctor, tmp_path: Path) -> None:
+def test_az_missing_from_path_fails_the_prerequisite(doctor: Fclaude, tmp_path: Path) -> None:
     r = doctor("doctor", "--json", FCLAUDE_AUTH="azure-cli", FCLAUDE_API_KEY="", PATH=str(tmp_path))
     auth = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "auth")
     assert auth["status"] == "fail" and auth["row"] == "not-logged-in" and "az" in auth["detail"]
 
 
-def test_a_ready_token_reports_its_claims(doctor: Doctor) -> None:
+def test_a_ready_token_reports_its_claims(doctor: Fclaude) -> None:
     token = mint_jwt(aud="https://ai.azure.com", exp=int(time.time()) + 1800, tid="t-1", oid="o-1")
     r = doctor("doctor", "--json", FCLAUDE_API_KEY="", AZURE_AD_TOKEN=token)
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
@@ -277,7 +247,7 @@ def test_a_ready_token_reports_its_claims(doctor: Doctor) -> None:
     assert token not in r.stdout + r.stderr
 
 
-def test_tls_from_an_unknown_issuer_names_the_issuer(doctor: Doctor, idp: Emulator) -> None:
+def test_tls_from_an_unknown_issuer_names_the_issuer(doctor: Fclaude, idp: Emulator) -> None:
     """The identity TLS port serves a certificate from the emulator's own CA: not trusted here."""
     r = doctor("doctor", "--json", FCLAUDE_ENDPOINT=idp.authority_host)
     checks = {c["id"]: c for c in json.loads(r.stdout)["checks"]}
@@ -291,7 +261,7 @@ def test_tls_from_an_unknown_issuer_names_the_issuer(doctor: Doctor, idp: Emulat
 # --- options -------------------------------------------------------------------------------
 
 
-def test_offline_sends_nothing(doctor: Doctor, emu: Emulator) -> None:
+def test_offline_sends_nothing(doctor: Fclaude, emu: Emulator) -> None:
     r = doctor("doctor", "--offline", "--json")
     assert r.exit_code == 0, r.stdout
     st = statuses(json.loads(r.stdout))
@@ -300,7 +270,7 @@ def test_offline_sends_nothing(doctor: Doctor, emu: Emulator) -> None:
     assert emu.requests == []
 
 
-def test_check_runs_one_check(doctor: Doctor, emu: Emulator) -> None:
+def test_check_runs_one_check(doctor: Fclaude, emu: Emulator) -> None:
     r = doctor("doctor", "--check", "endpoint", "--json")
     assert r.exit_code == 0
     assert [c["id"] for c in json.loads(r.stdout)["checks"]] == ["endpoint"]
@@ -311,13 +281,13 @@ def test_check_runs_one_check(doctor: Doctor, emu: Emulator) -> None:
     assert r.exit_code == 2 and "valid checks" in r.stderr
 
 
-def test_list_checks(doctor: Doctor) -> None:
+def test_list_checks(doctor: Fclaude) -> None:
     r = doctor("doctor", "--list-checks")
     assert r.exit_code == 0
     assert [line.split()[0] for line in r.stdout.splitlines()] == list(CHECK_IDS)
 
 
-def test_strict_makes_a_warning_fail(doctor: Doctor, tmp_path: Path) -> None:
+def test_strict_makes_a_warning_fail(doctor: Fclaude, tmp_path: Path) -> None:
     env = {"FCLAUDE_THINKING_BUDGET": "2048"}  # thinking on Messages: a warning (thinking-tools)
     r = doctor("doctor", "--json", **env)
     assert r.exit_code == 0, r.stdout
@@ -330,7 +300,7 @@ def test_strict_makes_a_warning_fail(doctor: Doctor, tmp_path: Path) -> None:
     assert root.get("failures") == "1"
 
 
-def test_bundle_has_evidence_and_no_secret(doctor: Doctor, idp: Emulator, tmp_path: Path) -> None:
+def test_bundle_has_evidence_and_no_secret(doctor: Fclaude, idp: Emulator, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
     r = doctor("--debug", "doctor", "--bundle", str(bundle), **service_principal_env(idp))
     assert r.exit_code == 0, r.stdout + r.stderr
@@ -346,7 +316,7 @@ def test_bundle_has_evidence_and_no_secret(doctor: Doctor, idp: Emulator, tmp_pa
     assert "[debug]" in r.stderr and SECRET not in r.stderr  # --debug traced, redacted
 
 
-def test_bundle_with_api_key_has_no_key(doctor: Doctor, tmp_path: Path) -> None:
+def test_bundle_with_api_key_has_no_key(doctor: Fclaude, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle.json"
     r = doctor("--debug", "doctor", "--json", "--bundle", str(bundle))
     assert r.exit_code == 0
@@ -354,7 +324,7 @@ def test_bundle_with_api_key_has_no_key(doctor: Doctor, tmp_path: Path) -> None:
     assert CANARY_KEY not in text and json.loads(text)["settings"]["api_key"]["value"] == "set ([redacted])"
 
 
-def test_rate_limit_with_retries_exhausted(doctor: Doctor, emu: Emulator) -> None:
+def test_rate_limit_with_retries_exhausted(doctor: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("rate-limit:3")  # three 429s (retry-after: 1): more than the 2 retries
     r = doctor("doctor", "--json")
     probe = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "probe")
@@ -362,7 +332,7 @@ def test_rate_limit_with_retries_exhausted(doctor: Doctor, emu: Emulator) -> Non
     assert "after 2 retries" in probe["detail"] and len(emu.requests) == 3
 
 
-def test_rate_limit_recovered_is_a_warning(doctor: Doctor, emu: Emulator) -> None:
+def test_rate_limit_recovered_is_a_warning(doctor: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("rate-limit:1")
     r = doctor("doctor", "--json")
     probe = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "probe")
@@ -372,7 +342,7 @@ def test_rate_limit_recovered_is_a_warning(doctor: Doctor, emu: Emulator) -> Non
 
 @pytest.mark.parametrize(("latency", "delta_delay", "status"), [(0.4, 0.0, "warn"), (0.4, 0.01, "pass")])
 def test_a_stream_that_arrives_in_one_burst_is_flagged(
-    doctor: Doctor, latency: float, delta_delay: float, status: str
+    doctor: Fclaude, latency: float, delta_delay: float, status: str
 ) -> None:
     """A late answer whose deltas all arrive at once looks like a buffering proxy; a spread one not."""
     with Emulator(api_key=CANARY_KEY, latency=latency, delta_delay=delta_delay) as slow:
@@ -383,7 +353,7 @@ def test_a_stream_that_arrives_in_one_burst_is_flagged(
         assert "one burst" in probe["detail"] and probe["row"] == "network"
 
 
-def test_try_it_ignores_the_users_profile_and_environment(doctor: Doctor) -> None:
+def test_try_it_ignores_the_users_profile_and_environment(doctor: Fclaude) -> None:
     home = Path(doctor.env["FCLAUDE_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(
@@ -397,7 +367,7 @@ def test_try_it_ignores_the_users_profile_and_environment(doctor: Doctor) -> Non
     assert all(c["status"] in ("pass", "skip") for c in doc["checks"])
 
 
-def test_proxy_variables_are_reported_without_credentials(doctor: Doctor) -> None:
+def test_proxy_variables_are_reported_without_credentials(doctor: Fclaude) -> None:
     proxy = "http://alice:canary-PROXY-PASSWORD-77@proxy.example:3128"
     r = doctor("doctor", "--offline", "--json", HTTPS_PROXY=proxy, NO_PROXY="127.0.0.1,localhost")
     check = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "proxy")
@@ -405,7 +375,7 @@ def test_proxy_variables_are_reported_without_credentials(doctor: Doctor) -> Non
     assert "proxy.example:3128" in check["detail"] and "canary-PROXY-PASSWORD-77" not in r.stdout
 
 
-def test_table_on_a_pipe_is_plain(doctor: Doctor) -> None:
+def test_table_on_a_pipe_is_plain(doctor: Fclaude) -> None:
     r = doctor("doctor")
     assert r.exit_code == 0 and "\x1b[" not in r.stdout
     assert r.stdout.splitlines()[-1].startswith("OK:")
@@ -415,24 +385,24 @@ def test_table_on_a_pipe_is_plain(doctor: Doctor) -> None:
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-def test_explain_symptom(doctor: Doctor, row: object) -> None:
+def test_explain_symptom(doctor: Fclaude, row: object) -> None:
     r = doctor("doctor", "explain", row.symptom)  # type: ignore[attr-defined]
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith(f"{row.id}: ")  # type: ignore[attr-defined]
 
 
-def test_explain_reads_stdin_and_json(doctor: Doctor) -> None:
+def test_explain_reads_stdin_and_json(doctor: Fclaude) -> None:
     body = '{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}'
     r = doctor("doctor", "explain", "--json", input=body)
     assert r.exit_code == 0
     assert json.loads(r.stdout)["matches"][0]["id"] == "deployment-not-found"
 
 
-def test_explain_unrelated_text_exits_1(doctor: Doctor) -> None:
+def test_explain_unrelated_text_exits_1(doctor: Fclaude) -> None:
     r = doctor("doctor", "explain", "the weather is lovely today")
     assert r.exit_code == 1 and r.stdout == "" and "no row" in r.stderr
 
 
-def test_explain_needs_text(doctor: Doctor) -> None:
+def test_explain_needs_text(doctor: Fclaude) -> None:
     r = doctor("doctor", "explain")
     assert r.exit_code == 2
