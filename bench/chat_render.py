@@ -29,17 +29,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-
-_DRAIN = """
-import os, sys
-fd = int(sys.argv[1])
-while True:
-    try:
-        if not os.read(fd, 65536):
-            break
-    except OSError:
-        break
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from render_stream import drain  # noqa: E402 - the sibling bench's pty drainer
 
 
 class ReplayClient:
@@ -108,14 +99,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         out = Path(home) / "times.json"
         master, slave = os.openpty()
-        drain = subprocess.Popen([sys.executable, "-c", _DRAIN, str(master)], pass_fds=(master,))
+        drainer = drain(master)
         env = {**os.environ, "FCLAUDE_HOME": home}
         cmd = [sys.executable, __file__, "--child", str(out), "--turns", str(args.turns)]
         cmd += ["--deltas", str(args.deltas)] + (["--emulator"] if args.emulator else [])
         subprocess.run(cmd, stdin=slave, stdout=slave, env=env, check=True)
         os.close(slave)
         os.close(master)
-        drain.wait(timeout=10)
+        drainer.wait(timeout=10)
         doc = json.loads(out.read_text())
     times: list[float] = doc["times"]
     mode = "in-process emulator" if args.emulator else "replayed deltas, no network"

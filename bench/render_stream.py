@@ -96,7 +96,7 @@ while True:
 """
 
 
-def _drain(fd: int) -> subprocess.Popen[bytes]:
+def drain(fd: int) -> subprocess.Popen[bytes]:
     """Read ``fd`` to its end in another process, as a pipe reader or a terminal emulator would
     (a thread here would compete with the renderer for the GIL and blur the measurement)."""
     return subprocess.Popen([sys.executable, "-c", _DRAIN, str(fd)], pass_fds=(fd,))
@@ -118,7 +118,7 @@ def child(mode: str, count: int) -> dict[str, float]:
     deltas = make_deltas(count)
     env = {"TERM": "xterm-256color", "COLUMNS": "100", "LINES": "40"}
     err = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    drain = None
+    drainer = None
     if mode == "plain-null":
         out = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     elif mode == "plain":
@@ -133,7 +133,7 @@ def child(mode: str, count: int) -> dict[str, float]:
         fcntl.ioctl(slave_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
         out = os.fdopen(slave_fd, "w", encoding="utf-8")
     if mode != "plain-null":
-        drain = _drain(read_fd)
+        drainer = drain(read_fd)
         os.close(read_fd)  # the drain process holds its own copy
     renderer = make_renderer(decide_mode(out, env=env), out, err, env=env)
     if mode == "markdown":
@@ -160,8 +160,8 @@ def child(mode: str, count: int) -> dict[str, float]:
         result["parsed_chars"] = float(renderer.stats.parsed_chars)
     out.close()
     err.close()
-    if drain is not None:
-        drain.wait(timeout=30)
+    if drainer is not None:
+        drainer.wait(timeout=30)
     return result
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from foundry_cli.auth.factory import ENV_NAME
 from foundry_cli.config.endpoint import Endpoint
 from foundry_cli.config.settings import DEFAULT_API_VERSION, Resolved, Value
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
@@ -43,13 +44,6 @@ AUTH_NEEDS: Mapping[str, tuple[tuple[str, str | None], ...]] = {
         ("client_secret", "client_certificate_path"),
     ),
     "workload-identity": (("tenant_id", None), ("client_id", None), ("federated_token_file", None)),
-}
-ENV_NAME = {
-    "tenant_id": "AZURE_TENANT_ID",
-    "client_id": "AZURE_CLIENT_ID",
-    "client_secret": "AZURE_CLIENT_SECRET",
-    "client_certificate_path": "AZURE_CLIENT_CERTIFICATE_PATH",
-    "federated_token_file": "AZURE_FEDERATED_TOKEN_FILE",
 }
 
 
