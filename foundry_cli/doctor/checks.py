@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 
 from foundry_cli.auth.factory import ENV_NAME
 from foundry_cli.config.endpoint import Endpoint
-from foundry_cli.config.settings import DEFAULT_API_VERSION, Resolved, Value
+from foundry_cli.config.settings import DEFAULT_API_VERSION, Settings, Value
+from foundry_cli.doctor.classify import classify
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
-from foundry_cli.doctor.table import classify
 from foundry_cli.errors import ApiError, ConfigError, FclaudeError
 
 AUD_AI = "https://ai.azure.com"
@@ -71,11 +71,11 @@ class ProbeEvidence:
 class Context:
     """Inputs and the evidence checks leave for later ones."""
 
-    resolve: Callable[[], Resolved]
+    resolve: Callable[[], Settings]
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     debug: Callable[[str], None] | None = None
     transport: Any = None  # httpx2 transport for tests; None = the network
-    resolved: Resolved | None = None
+    resolved: Settings | None = None
     credential: Any = None
     token: str | None = None
     claims: dict[str, Any] | None = None
@@ -86,7 +86,7 @@ class Context:
     probe: ProbeEvidence | None = None
 
     @property
-    def r(self) -> Resolved:
+    def r(self) -> Settings:
         if self.resolved is None:
             raise ConfigError("The settings did not resolve.")
         return self.resolved
@@ -100,8 +100,8 @@ class Context:
     def entra(self) -> bool:
         """True when requests carry an Entra ID token (not an API key)."""
         r = self.r
-        if r["auth"] == "api-key":
-            return not (r["api_key"] or r["key_command"]) and bool(r["ad_token"])
+        if r.auth == "api-key":
+            return not (r.api_key or r.key_command) and bool(r.ad_token)
         return True
 
 
@@ -116,7 +116,7 @@ def check_profile(ctx: Context) -> Outcome:
     r = ctx.resolved
     where = f"profile {r.profile!r}" if r.profile else "no profile (environment and defaults)"
     shadow = "; ".join(f"{name} from {var} overrides the profile" for name, var in r.shadowed)
-    detail = f"{where}; auth {r['auth']} ({r.source('auth')}), api {r['api']} ({r.source('api')})"
+    detail = f"{where}; auth {r.auth} ({r.source('auth')}), api {r.api} ({r.source('api')})"
     if shadow:
         return warned(f"{detail}; {shadow}", fix="Unset the variable or update the profile.")
     return passed(detail)
@@ -127,7 +127,7 @@ def check_endpoint(ctx: Context) -> Outcome:
     ep = r.endpoint
     if ep is None:
         return failed("no endpoint is configured (profile or FCLAUDE_ENDPOINT)", "endpoint-missing")
-    api, project = r["api"], r["project"]
+    api, project = r.api, r.project
     notes = "; ".join(ep.notes)
     src = r.source("endpoint")
     if ep.hinted_api and ep.hinted_api != api:
@@ -157,9 +157,9 @@ def check_endpoint(ctx: Context) -> Outcome:
 
 def check_api_version(ctx: Context) -> Outcome:
     r = ctx.r
-    if r["api"] == "messages":
+    if r.api == "messages":
         return passed("the Messages route (/anthropic) takes no api-version; anthropic-version 2023-06-01")
-    version = str(r["api_version"])
+    version = str(r.api_version)
     if version == "v1":
         return passed("api_version v1: /openai/v1/responses with no api-version query")
     if version == DEFAULT_API_VERSION:
@@ -177,13 +177,13 @@ def check_api_version(ctx: Context) -> Outcome:
 
 def check_auth_prereqs(ctx: Context) -> Outcome:
     r = ctx.r
-    mode = r["auth"]
+    mode = r.auth
     if mode == "api-key":
-        if r["api_key"]:
+        if r.api_key:
             return passed(f"api-key from {_where(r.source('api_key'))}")
-        if r["key_command"]:
+        if r.key_command:
             return passed(f"api-key from key_command ({_where(r.source('key_command'))})")
-        if r["ad_token"]:
+        if r.ad_token:
             return passed(f"no key; a ready token from {_where(r.source('ad_token'))}")
         return failed(
             "auth = api-key but no key is set",
@@ -191,7 +191,7 @@ def check_auth_prereqs(ctx: Context) -> Outcome:
             fix="Export FCLAUDE_API_KEY (or ANTHROPIC_FOUNDRY_API_KEY / AZURE_API_KEY), set key_command, "
             "or store the key with `fclaude login`.",
         )
-    if r["ad_token"]:
+    if r.ad_token:
         return passed(f"a ready token from {_where(r.source('ad_token'))} replaces auth {mode}")
     if mode == "azure-cli":
         az = shutil.which("az", path=ctx.env.get("PATH"))
@@ -202,7 +202,7 @@ def check_auth_prereqs(ctx: Context) -> Outcome:
         missing = [
             ENV_NAME[name] + (f" (or {ENV_NAME[alt]})" if alt else "")
             for name, alt in AUTH_NEEDS[mode]
-            if not r[name] and not (alt and r[alt])
+            if not r.value_of(name) and not (alt and r.value_of(alt))
         ]
         if missing:
             return failed(
@@ -211,10 +211,10 @@ def check_auth_prereqs(ctx: Context) -> Outcome:
                 fix=f"Set {', '.join(missing)} (or store the ids in the profile with `fclaude login`).",
             )
         if mode == "workload-identity":
-            path = os.path.expanduser(str(r["federated_token_file"]))
+            path = os.path.expanduser(str(r.federated_token_file))
             if not os.path.isfile(path):
                 return failed(f"the federated token file {path} does not exist", "assertion-invalid")
-        present = [ENV_NAME[n] for n, _ in AUTH_NEEDS[mode] if r[n]]
+        present = [ENV_NAME[n] for n, _ in AUTH_NEEDS[mode] if r.value_of(n)]
         return passed(f"auth = {mode}: {', '.join(present)} set")
     if mode == "managed-identity":
         have = [v for v in ("IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT") if ctx.env.get(v)]
@@ -265,7 +265,7 @@ def check_tcp(ctx: Context) -> Outcome:
         return skipped("a proxy is in effect: the connection goes to the proxy, checked by the probe")
     started = time.perf_counter()
     try:
-        with socket.create_connection((host, port), timeout=float(ctx.r["connect_timeout"])):
+        with socket.create_connection((host, port), timeout=float(ctx.r.connect_timeout)):
             pass
     except OSError as exc:
         return failed(f"cannot connect to {host}:{port} ({exc.strerror or exc})", "network")
@@ -278,7 +278,7 @@ def check_tls(ctx: Context) -> Outcome:
         return skipped("http endpoint (loopback): no TLS")
     if _proxied(ctx, host):
         return skipped("a proxy is in effect: TLS is checked by the probe")
-    timeout = float(ctx.r["connect_timeout"])
+    timeout = float(ctx.r.connect_timeout)
     context = _trust_context(ctx.env)
     try:
         with (
@@ -356,15 +356,15 @@ def check_token(ctx: Context) -> Outcome:
 
     ctx.credential = make_credential(r, prompt=None, env=ctx.env)
     started = time.perf_counter()
-    headers = ctx.credential.headers(r["api"])
+    headers = ctx.credential.headers(r.api)
     ctx.token = headers.get("authorization", "").partition(" ")[2] or None
     took = (time.perf_counter() - started) * 1000
-    return passed(f"{ctx.credential.description} gave a token for {r['scope']} in {took:.0f} ms")
+    return passed(f"{ctx.credential.description} gave a token for {r.scope} in {took:.0f} ms")
 
 
 def expected_audiences(ctx: Context) -> tuple[str, ...]:
     """Project routes accept only ai.azure.com; /anthropic also cognitiveservices."""
-    return (AUD_AI,) if ctx.r["api"] == "responses" else (AUD_AI, AUD_COGNITIVE)
+    return (AUD_AI,) if ctx.r.api == "responses" else (AUD_AI, AUD_COGNITIVE)
 
 
 def check_claims(ctx: Context) -> Outcome:
@@ -388,13 +388,13 @@ def check_claims(ctx: Context) -> Outcome:
     detail = f"aud {aud}; {who}; {expiry}"
     if aud.rstrip("/") not in {w.rstrip("/") for w in wanted}:
         return failed(
-            f"aud {aud} but the {ctx.r['api']} endpoint wants {' or '.join(wanted)}",
+            f"aud {aud} but the {ctx.r.api} endpoint wants {' or '.join(wanted)}",
             "audience",
-            fix=f"Ask for the scope {wanted[0]}/.default (FCLAUDE_SCOPE, now {ctx.r['scope']!r}).",
+            fix=f"Ask for the scope {wanted[0]}/.default (FCLAUDE_SCOPE, now {ctx.r.scope!r}).",
         )
     if left is not None and left <= 0:
         return failed(f"the token expired {int(-left // 60)} min ago ({detail})", "audience")
-    tenant = ctx.r["tenant_id"]
+    tenant = ctx.r.tenant_id
     if tenant and isinstance(claims.get("tid"), str) and claims["tid"] != tenant:
         return warned(f"{detail}; tid differs from tenant_id {tenant}")
     return passed(detail)
@@ -405,9 +405,9 @@ def check_claims(ctx: Context) -> Outcome:
 
 def check_control_plane(ctx: Context) -> Outcome:
     r = ctx.r
-    if not r["subscription_id"]:
+    if not r.subscription_id:
         return skipped("no subscription_id: control-plane checks off (region and role come from the probe)")
-    if not ctx.entra() or r["ad_token"]:
+    if not ctx.entra() or r.ad_token:
         return skipped("api-key or ready-token auth: no control-plane token")
     try:
         from foundry_cli.api import arm
@@ -415,7 +415,7 @@ def check_control_plane(ctx: Context) -> Outcome:
         return skipped("this build has no control-plane client")
     from foundry_cli.auth.factory import make_credential
 
-    mgmt = str(r["management_endpoint"]).rstrip("/")
+    mgmt = str(r.management_endpoint).rstrip("/")
     scoped = dataclasses.replace(
         r, values={**r.values, "scope": Value(management_scope(mgmt), "control plane")}
     )
@@ -423,9 +423,9 @@ def check_control_plane(ctx: Context) -> Outcome:
     client = arm.ArmClient(mgmt, credential, transport=ctx.transport, debug=ctx.debug)
     try:
         ep = ctx.endpoint()
-        account = client.find_account(subscription_id=str(r["subscription_id"]), host=ep.host)
+        account = client.find_account(subscription_id=str(r.subscription_id), host=ep.host)
         if account is None:
-            return warned(f"no Foundry account serves {ep.host} in subscription {r['subscription_id']}")
+            return warned(f"no Foundry account serves {ep.host} in subscription {r.subscription_id}")
         ctx.account = account
         # the deployment list and the effective permissions are independent: fetch both at once
         from concurrent.futures import ThreadPoolExecutor
@@ -466,7 +466,7 @@ def check_probe(ctx: Context) -> Outcome:
     from foundry_cli.api.types import Message, Request, TextDelta
 
     r = ctx.r
-    if not r["deployment"]:
+    if not r.deployment:
         return skipped("no deployment configured")
     if ctx.credential is None:
         from foundry_cli.auth.factory import make_credential
@@ -486,22 +486,22 @@ def check_probe(ctx: Context) -> Outcome:
     client = FoundryClient(
         ClientConfig(
             endpoint=ctx.endpoint(),
-            api=r["api"],
-            project=r["project"],
-            api_version=r["api_version"],
-            connect_timeout=r["connect_timeout"],
-            read_timeout=r["read_timeout"],
+            api=r.api,
+            project=r.project,
+            api_version=r.api_version,
+            connect_timeout=r.connect_timeout,
+            read_timeout=r.read_timeout,
         ),
         ctx.credential,
-        retry=RetryPolicy(max_retries=r["max_retries"]),
+        retry=RetryPolicy(max_retries=r.max_retries),
         transport=ctx.transport,
         debug=ctx.debug,
         on_retry=on_retry,
     )
     # with thinking configured, the smallest request that exercises it: the minimum budget
-    budget = MIN_THINKING if r["thinking_budget"] else 0
+    budget = MIN_THINKING if r.thinking_budget else 0
     req = Request(
-        deployment=str(r["deployment"]),
+        deployment=str(r.deployment),
         messages=(Message("user", PROBE_PROMPT),),
         max_tokens=budget + PROBE_MAX_TOKENS,
         thinking_budget=budget,
@@ -612,7 +612,7 @@ def check_role(ctx: Context) -> Outcome:
 
 def check_deployment(ctx: Context) -> Outcome:
     r = ctx.r
-    name = r["deployment"]
+    name = r.deployment
     if not name:
         return failed(
             "no deployment configured (-m, `deployment`, FCLAUDE_DEPLOYMENT)",
@@ -650,19 +650,19 @@ def check_deployment(ctx: Context) -> Outcome:
 def _model_name(ctx: Context) -> str:
     r = ctx.r
     if ctx.deployments is not None:
-        found = next((d for d in ctx.deployments if d.name == r["deployment"]), None)
+        found = next((d for d in ctx.deployments if d.name == r.deployment), None)
         if found is not None:
             return str(found.model_name)
     if ctx.probe is not None and ctx.probe.model:
         return ctx.probe.model
-    return str(r["deployment"] or "")
+    return str(r.deployment or "")
 
 
 def check_settings(ctx: Context) -> Outcome:
     from foundry_cli import catalog
 
     r = ctx.r
-    max_tokens, budget = int(r["max_tokens"]), int(r["thinking_budget"])
+    max_tokens, budget = int(r.max_tokens), int(r.thinking_budget)
     model = _model_name(ctx)
     info = catalog.find_model(model) if model else None
     parts = [f"max_tokens {max_tokens}"]
@@ -684,7 +684,7 @@ def check_settings(ctx: Context) -> Outcome:
                 fix="Set thinking_budget between 1024 and max_tokens - 1 (FCLAUDE_THINKING_BUDGET).",
             )
         parts.append(f"thinking {budget}")
-        if r["api"] == "messages":
+        if r.api == "messages":
             return warned(
                 "; ".join(parts) + "; thinking with tools on the Messages format needs thinking blocks "
                 "sent back in tool-use turns",

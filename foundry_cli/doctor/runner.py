@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from foundry_cli.doctor.table import ROW_BY_ID, classify
+from foundry_cli.doctor.classify import classify
+from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.errors import FclaudeError
 
 Status = Literal["pass", "warn", "fail", "skip"]
