@@ -392,18 +392,16 @@ class Repl:
         self._say(f"Removed the last exchange: {_one_line(last.prompt)}")
 
     def cmd_edit(self, arg: str) -> None:
-        import click
+        from foundry_cli.cli._editor import edit_text
 
         source, files = self.failed_prompt, self.failed_files
         if source is None and self.context:
             source, files = self.context[-1].prompt, self._files.get(id(self.context[-1]), ())
-        try:
-            edited = click.edit(source or "", extension=".md")
-        except click.ClickException as exc:
-            self._say(f"/edit: {exc.format_message()} (set $EDITOR)")
-            return
-        if edited is None or not edited.strip():
-            self._say("/edit: nothing changed; nothing sent.")
+        edited = edit_text(source or "", suffix=".md", say=lambda message: self._say(f"/edit: {message}"))
+        if edited is None:
+            return  # edit_text said why
+        if not edited.strip() or edited.rstrip("\n") == (source or "").rstrip("\n"):
+            self._say("/edit: nothing changed; nothing sent (/retry resends the message as it is).")
             return
         if self.failed_prompt is None and self.context and source is not None:
             self._pop()  # the edited message replaces the last exchange
