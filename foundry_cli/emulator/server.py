@@ -2,7 +2,7 @@
 ``Service``'s replies (JSON with Content-Length, streams with chunked transfer encoding).
 
 With ``identity=True`` a second, HTTPS server (a throwaway CA, see ``tls.py``) answers as Entra ID
-(``identity.py``), and the data-plane port also serves the managed identity endpoint."""
+(the ``identity`` package), and the data-plane port also serves the managed identity endpoint."""
 
 from __future__ import annotations
 
