@@ -2,7 +2,8 @@
 
 Event order (reference §4a): message_start, content_block_start/delta/stop per block,
 message_delta (stop_reason, cumulative usage), message_stop; ``ping`` anywhere; ``error``
-events may arrive after HTTP 200. Unknown event and delta types are ignored.
+events may arrive after HTTP 200. Unknown event and delta types are ignored; a known event whose
+fields have the wrong types is an error (:mod:`foundry_cli.api.fields`), never "a bug".
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
+from foundry_cli.api.error_body import MAX_CODE, server_text
+from foundry_cli.api.fields import as_object, get_int, get_list, get_object, get_opt_str, get_str, malformed
 from foundry_cli.api.types import (
     Attachment,
     Message,
@@ -75,19 +78,22 @@ def headers() -> dict[str, str]:
 def _usage(u: Any) -> UsageUpdate | None:
     if not isinstance(u, dict):
         return None
-    inp, out = u.get("input_tokens"), u.get("output_tokens")
-    return UsageUpdate(
-        input_tokens=inp if isinstance(inp, int) else None,
-        output_tokens=out if isinstance(out, int) else None,
-    )
+    return UsageUpdate(input_tokens=get_int(u, "input_tokens"), output_tokens=get_int(u, "output_tokens"))
+
+
+#: Anthropic error types -> the HTTP status they stand for (mid-stream errors arrive with a 200)
+_ERROR_STATUS = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}
 
 
 def _error(data: dict[str, Any]) -> ApiError:
+    """An ``error`` event -> ApiError; its text is server text, made safe like an error body's."""
     raw = data.get("error")
     err: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    etype = str(err.get("type") or "error")
-    status = {"overloaded_error": 529, "rate_limit_error": 429, "api_error": 500}.get(etype, 200)
-    return ApiError(str(err.get("message") or etype), status=status, code=etype)
+    etype = err.get("type")
+    code = server_text(etype, MAX_CODE) if isinstance(etype, str) and etype else "error"
+    message = err.get("message")
+    text = server_text(message) if isinstance(message, str) else ""
+    return ApiError(text or code, status=_ERROR_STATUS.get(code, 200), code=code)
 
 
 class StreamParser:
@@ -97,32 +103,24 @@ class StreamParser:
         self._stop_reason: str | None = None
 
     def feed(self, event: str, data: dict[str, Any]) -> Iterator[StreamEvent]:
-        """Raises ApiError for an ``error`` event."""
+        """Raises ApiError for an ``error`` event, and for an event whose fields have the wrong
+        types (code :data:`~foundry_cli.api.fields.MALFORMED`)."""
         kind = data.get("type", event)
+        if not isinstance(kind, str):
+            raise malformed("event", "`type` is not a string")
+        where = f"{kind!r} event" if len(kind) <= 40 and kind.isprintable() else "event"
         if kind == "content_block_delta":
-            delta = data.get("delta") or {}
-            dtype = delta.get("type")
-            if dtype == "text_delta":
-                yield TextDelta(str(delta.get("text", "")))
-            elif dtype == "thinking_delta":
-                yield ThinkingDelta(str(delta.get("thinking", "")))
-            elif dtype == "signature_delta":
-                yield ThinkingSignature(str(delta.get("signature", "")))
+            yield from _block_delta(get_object(data, "delta", where), where)
         elif kind == "content_block_start":
-            block = data.get("content_block") or {}
-            if block.get("type") == "thinking":
-                yield ThinkingStart()
-                if block.get("thinking"):
-                    yield ThinkingDelta(str(block["thinking"]))
-            elif block.get("type") == "text" and block.get("text"):
-                yield TextDelta(str(block["text"]))
+            yield from _block_start(get_object(data, "content_block", where), where)
         elif kind == "message_start":
-            msg = data.get("message") or {}
-            yield Started(str(msg.get("id", "")), str(msg.get("model", "")))
+            msg = get_object(data, "message", where)
+            yield Started(get_str(msg, "id", where), get_str(msg, "model", where))
             if (u := _usage(msg.get("usage"))) is not None:
                 yield u
         elif kind == "message_delta":
-            self._stop_reason = (data.get("delta") or {}).get("stop_reason") or self._stop_reason
+            delta = get_object(data, "delta", where)
+            self._stop_reason = get_opt_str(delta, "stop_reason", where) or self._stop_reason
             if (u := _usage(data.get("usage"))) is not None:
                 yield u
         elif kind == "message_stop":
@@ -132,18 +130,43 @@ class StreamParser:
         # ping, content_block_stop and unknown types carry nothing we need
 
 
+def _block_delta(delta: dict[str, Any], where: str) -> Iterator[StreamEvent]:
+    dtype = delta.get("type")
+    if dtype == "text_delta":
+        yield TextDelta(get_str(delta, "text", where))
+    elif dtype == "thinking_delta":
+        yield ThinkingDelta(get_str(delta, "thinking", where))
+    elif dtype == "signature_delta":
+        yield ThinkingSignature(get_str(delta, "signature", where))
+
+
+def _block_start(block: dict[str, Any], where: str) -> Iterator[StreamEvent]:
+    btype = block.get("type")
+    if btype == "thinking":
+        yield ThinkingStart()
+        if thinking := get_str(block, "thinking", where):
+            yield ThinkingDelta(thinking)
+    elif btype == "text" and (text := get_str(block, "text", where)):
+        yield TextDelta(text)
+
+
 def parse_body(doc: dict[str, Any]) -> Iterator[StreamEvent]:
-    """A non-streaming Message object -> the same events a stream would give."""
-    yield Started(str(doc.get("id", "")), str(doc.get("model", "")))
-    for block in doc.get("content") or []:
+    """A non-streaming Message object -> the same events a stream would give.
+
+    Raises ApiError (code :data:`~foundry_cli.api.fields.MALFORMED`) for fields of the wrong type.
+    """
+    where = "message"
+    yield Started(get_str(doc, "id", where), get_str(doc, "model", where))
+    for block in get_list(doc, "content", where):
+        block = as_object(block, "content block")
         btype = block.get("type")
         if btype == "thinking":
             yield ThinkingStart()
-            yield ThinkingDelta(str(block.get("thinking", "")))
-            if block.get("signature"):
-                yield ThinkingSignature(str(block["signature"]))
+            yield ThinkingDelta(get_str(block, "thinking", where))
+            if signature := get_str(block, "signature", where):
+                yield ThinkingSignature(signature)
         elif btype == "text":
-            yield TextDelta(str(block.get("text", "")))
+            yield TextDelta(get_str(block, "text", where))
     if (u := _usage(doc.get("usage"))) is not None:
         yield u
-    yield Stop(doc.get("stop_reason"))
+    yield Stop(get_opt_str(doc, "stop_reason", where))

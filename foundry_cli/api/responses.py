@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
+from foundry_cli.api.error_body import MAX_CODE, server_text
+from foundry_cli.api.fields import as_object, get_int, get_list, get_object, get_opt_str, get_str, malformed
 from foundry_cli.api.types import (
     Attachment,
     Message,
@@ -75,60 +77,93 @@ def build_body(req: Request) -> dict[str, Any]:
     return body
 
 
-def _usage(resp: Any) -> UsageUpdate | None:
-    u = resp.get("usage") if isinstance(resp, dict) else None
+def _usage(resp: dict[str, Any]) -> UsageUpdate | None:
+    u = resp.get("usage")
     if not isinstance(u, dict):
         return None
-    inp, out = u.get("input_tokens"), u.get("output_tokens")
-    return UsageUpdate(
-        input_tokens=inp if isinstance(inp, int) else None,
-        output_tokens=out if isinstance(out, int) else None,
-    )
+    return UsageUpdate(input_tokens=get_int(u, "input_tokens"), output_tokens=get_int(u, "output_tokens"))
 
 
-def _terminal(resp: dict[str, Any]) -> Iterator[StreamEvent]:
+#: the status each terminal event implies when its response object carries none
+_STATUS_OF_EVENT = {
+    "response.completed": "completed",
+    "response.incomplete": "incomplete",
+    "response.failed": "failed",
+}
+
+
+def _failure(err: dict[str, Any]) -> ApiError:
+    """A failed response's ``error`` object (or an ``error`` event) -> ApiError, made safe."""
+    raw_code = err.get("code") or err.get("type")
+    code = server_text(raw_code, MAX_CODE) if isinstance(raw_code, str) and raw_code else None
+    message = err.get("message")
+    text = server_text(message) if isinstance(message, str) else ""
+    status = {"overloaded_error": 529, "rate_limit_error": 429}.get(code or "", 200)
+    return ApiError(text or code or "the response failed", status=status, code=code)
+
+
+def _terminal(resp: dict[str, Any], kind: str | None = None) -> Iterator[StreamEvent]:
+    """The end of a response: usage, then Stop, or ApiError for a failed one.
+
+    A ``response.failed`` event is a failure whatever its response says (or leaves out).
+    """
+    where = f"{kind!r} event" if kind else "response"
     if (u := _usage(resp)) is not None:
         yield u
-    status = resp.get("status")
-    if status == "failed":
-        err = resp.get("error") or {}
-        raise ApiError(str(err.get("message") or "the response failed"), status=200, code=err.get("code"))
-    reason = (resp.get("incomplete_details") or {}).get("reason") if status == "incomplete" else status
+    status = get_opt_str(resp, "status", where) or _STATUS_OF_EVENT.get(kind or "")
+    if status == "failed" or kind == "response.failed":
+        raise _failure(get_object(resp, "error", where))
+    if status is None:
+        raise malformed(where, "the response has no `status`")
+    if status == "incomplete":
+        reason = get_opt_str(get_object(resp, "incomplete_details", where), "reason", where)
+    else:
+        reason = status
     yield Stop(_STOP.get(str(reason), str(reason) if reason else None))
 
 
 class StreamParser:
     def feed(self, event: str, data: dict[str, Any]) -> Iterator[StreamEvent]:
-        """Raises ApiError for ``error`` and ``response.failed`` events."""
+        """Raises ApiError for ``error`` and ``response.failed`` events, and for an event whose
+        fields have the wrong types (code :data:`~foundry_cli.api.fields.MALFORMED`)."""
         kind = data.get("type", event)
+        if not isinstance(kind, str):
+            raise malformed("event", "`type` is not a string")
+        where = f"{kind!r} event" if len(kind) <= 60 and kind.isprintable() else "event"
         if kind == "response.output_text.delta":
-            yield TextDelta(str(data.get("delta", "")))
+            yield TextDelta(get_str(data, "delta", where))
         elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            yield ThinkingDelta(str(data.get("delta", "")))
+            yield ThinkingDelta(get_str(data, "delta", where))
         elif kind == "response.output_item.added":
-            if (data.get("item") or {}).get("type") == "reasoning":
+            if get_object(data, "item", where).get("type") == "reasoning":
                 yield ThinkingStart()
         elif kind == "response.created":
-            resp = data.get("response") or {}
-            yield Started(str(resp.get("id", "")), str(resp.get("model", "")))
-        elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            yield from _terminal(data.get("response") or {})
+            resp = get_object(data, "response", where)
+            yield Started(get_str(resp, "id", where), get_str(resp, "model", where))
+        elif kind in _STATUS_OF_EVENT:
+            yield from _terminal(get_object(data, "response", where), kind)
         elif kind == "error":
-            code = data.get("code") or (data.get("error") or {}).get("type")
-            status = {"overloaded_error": 529, "rate_limit_error": 429}.get(str(code), 200)
-            raise ApiError(str(data.get("message") or code or "stream error"), status=status, code=code)
+            nested = data.get("error")
+            raise _failure({**data, **nested} if isinstance(nested, dict) else data)
         # created/in_progress/part/done events and unknown types carry nothing new
 
 
 def parse_body(doc: dict[str, Any]) -> Iterator[StreamEvent]:
-    yield Started(str(doc.get("id", "")), str(doc.get("model", "")))
-    for item in doc.get("output") or []:
+    """A non-streaming Response object -> the same events a stream would give.
+
+    Raises ApiError for a failed response and for fields of the wrong type.
+    """
+    where = "response"
+    yield Started(get_str(doc, "id", where), get_str(doc, "model", where))
+    for item in get_list(doc, "output", where):
+        item = as_object(item, "output item")
         if item.get("type") == "reasoning":
             yield ThinkingStart()
-            for part in item.get("summary") or []:
-                yield ThinkingDelta(str(part.get("text", "")))
+            for part in get_list(item, "summary", where):
+                yield ThinkingDelta(get_str(as_object(part, "summary part"), "text", where))
         elif item.get("type") == "message":
-            for part in item.get("content") or []:
+            for part in get_list(item, "content", where):
+                part = as_object(part, "content part")
                 if part.get("type") == "output_text":
-                    yield TextDelta(str(part.get("text", "")))
+                    yield TextDelta(get_str(part, "text", where))
     yield from _terminal(doc)
