@@ -8,8 +8,10 @@ from __future__ import annotations
 from foundry_cli.catalog.loader import (
     CLAUDE_REGIONS,
     DEPLOYMENT_TYPES,
+    EFFORT_LEVELS,
     THINKING_MODES,
     ModelInfo,
+    Price,
     find_model,
     is_claude_region,
     load_catalog,
@@ -20,8 +22,10 @@ from foundry_cli.catalog.loader import (
 __all__ = [
     "CLAUDE_REGIONS",
     "DEPLOYMENT_TYPES",
+    "EFFORT_LEVELS",
     "THINKING_MODES",
     "ModelInfo",
+    "Price",
     "find_model",
     "is_claude_region",
     "load_catalog",
