@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,6 +11,9 @@ from foundry_cli.cli._options import DebugOpt, ProfileOpt
 from foundry_cli.cli._state import state
 from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import FclaudeError, UsageError
+
+if TYPE_CHECKING:
+    from foundry_cli.config.paths import Paths
 
 SECRET_FLAGS = {"api_key": "--api-key-stdin", "client_secret": "--client-secret-stdin"}
 
@@ -110,6 +113,10 @@ def login(
         typer.Option("--client-secret", hidden=True, callback=_refuse_secret_argument, expose_value=True),
     ] = None,
     no_verify: Annotated[bool, typer.Option("--no-verify", help="Skip the live one-token probe.")] = False,
+    make_default: Annotated[
+        bool,
+        typer.Option("--default", help="Make this the default profile (once it verifies)."),
+    ] = False,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -166,17 +173,40 @@ def login(
             secrets["client_secret"] = entered
 
     paths = get_paths()
-    save_profile(paths, name, values, make_default=True)
+    save_profile(paths, name, values)  # only the first profile becomes the default by itself
     stored = {k: set_profile_secret(paths, name, k, v) for k, v in secrets.items() if v}
     where = "; ".join(f"{k.replace('_', ' ')} in {w}" for k, w in stored.items())
     sys.stderr.write(
         f"fclaude: saved profile {name!r} to {paths.config_file}{'; ' + where if where else ''}.\n"
     )
-    if no_verify:
-        return
-    code = _verify(name, s.debug)
+    code = ExitCode.OK if no_verify else _verify(name, s.debug)
+    _settle_default(paths, name, switch=make_default, verified=code == ExitCode.OK)
     if code:
         raise typer.Exit(int(code))
+
+
+def _settle_default(paths: Paths, name: str, *, switch: bool, verified: bool) -> None:
+    """Switch the default profile only on ``--default`` and a profile that works; else say how to."""
+    from foundry_cli.config.settings import load_config
+    from foundry_cli.config.store import set_default
+
+    current = load_config(paths).get("default_profile")
+    if current == name:
+        note = f"{name!r} is the default profile."
+    elif switch and verified:
+        set_default(paths, name)
+        note = f"{name!r} is now the default profile."
+    elif switch:
+        note = (
+            f"{name!r} was not made the default profile because its verification failed; "
+            f"once it works: fclaude profile use {name}"
+        )
+    else:
+        note = (
+            f"the default profile is still {current!r}; use this one with -p {name}, "
+            f"or make it the default with: fclaude profile use {name}"
+        )
+    sys.stderr.write(f"fclaude: {note}\n")
 
 
 def _verify(profile: str, debug: bool) -> ExitCode:

@@ -56,6 +56,32 @@ def test_login_failure_shows_the_row_and_keeps_the_profile(bare: Fclaude, emu: E
     assert [p["name"] for p in json.loads(r.stdout)] == ["default"]
 
 
+def defaults(bare: Fclaude) -> dict[str, bool]:
+    return {p["name"]: p["default"] for p in json.loads(bare("profile", "list", "--json").stdout)}
+
+
+def test_only_the_first_profile_becomes_the_default_by_itself(bare: Fclaude, emu: Emulator) -> None:
+    r = bare("-p", "a", *login_flags(emu, "--no-verify"), input="key-a\n")
+    assert r.exit_code == 0 and "'a' is the default profile" in r.stderr
+    r = bare("-p", "b", *login_flags(emu, "--no-verify"), input="key-b\n")
+    assert r.exit_code == 0, r.stderr
+    assert defaults(bare) == {"a": True, "b": False}, "a second login must not take over the default"
+    assert "default profile is still 'a'" in r.stderr and "fclaude profile use b" in r.stderr
+
+
+def test_default_flag_switches_only_after_a_successful_verification(bare: Fclaude, emu: Emulator) -> None:
+    assert bare("-p", "a", *login_flags(emu, "--no-verify"), input="key-a\n").exit_code == 0
+    r = bare("-p", "b", *login_flags(emu, "--default"), input="wrong-key\n")
+    assert r.exit_code == 4 and "(key-invalid)" in r.stderr
+    assert defaults(bare) == {"a": True, "b": False}, "a profile that failed verification is not made default"
+    assert "not made the default" in r.stderr and "fclaude profile use b" in r.stderr
+    r = bare("-p", "b", *login_flags(emu, "--default"), input=CANARY_KEY + "\n")
+    assert r.exit_code == 0 and "verified" in r.stderr and "'b' is now the default profile" in r.stderr
+    assert defaults(bare) == {"a": False, "b": True}
+    r = bare("-p", "c", *login_flags(emu, "--default", "--no-verify"), input="key-c\n")
+    assert r.exit_code == 0 and defaults(bare) == {"a": False, "b": False, "c": True}
+
+
 def test_no_verify_makes_no_request(bare: Fclaude, emu: Emulator) -> None:
     r = bare(*login_flags(emu, "--no-verify"), input="k\n")
     assert r.exit_code == 0 and emu.requests == []
@@ -103,14 +129,14 @@ def test_profile_use_remove_and_logout(bare: Fclaude, emu: Emulator, hermetic_en
         assert bare("-p", name, *login_flags(emu, "--no-verify"), input=f"key-{name}\n").exit_code == 0
     assert json.loads(bare("profile", "list", "--json").stdout)[1] == {
         "name": "b",
-        "default": True,
+        "default": False,
         "endpoint": emu.base_url,
         "api": None,
         "auth": None,
         "deployment": "claude-sonnet-4-5",
     }
-    assert bare("profile", "use", "a").exit_code == 0
-    assert [p["default"] for p in json.loads(bare("profile", "list", "--json").stdout)] == [True, False]
+    assert bare("profile", "use", "b").exit_code == 0
+    assert [p["default"] for p in json.loads(bare("profile", "list", "--json").stdout)] == [False, True]
     assert bare("profile", "use", "ghost").exit_code == 3
     r = bare("logout", "-p", "a")
     assert r.exit_code == 0 and "api key" in r.stderr
