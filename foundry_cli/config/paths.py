@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from foundry_cli.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -36,7 +38,13 @@ def get_paths(env: Mapping[str, str] | None = None) -> Paths:
     env = os.environ if env is None else env
     home = env.get("FCLAUDE_HOME")
     if home:
-        root = Path(home).expanduser()
+        try:
+            root = Path(home).expanduser()
+        except RuntimeError:  # "~nouser": no such account, or no home folder to expand ~ to
+            raise ConfigError(
+                f"FCLAUDE_HOME={home!r} starts with ~ but that home folder cannot be found; "
+                "set FCLAUDE_HOME to an absolute path."
+            ) from None
         return Paths(config_dir=root, data_dir=root, cache_dir=root / "cache")
     import platformdirs  # lazy: only needed without FCLAUDE_HOME
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from foundry_cli.config.fileio import locked
+from foundry_cli.config.fileio import locked, readable_by_others, warn, writing
 from foundry_cli.config.paths import Paths
 from foundry_cli.config.toml_io import read_toml, write_toml
 from foundry_cli.errors import ConfigError
@@ -50,8 +50,43 @@ def _account(profile: str, name: str) -> str:
     return f"{profile}:{name}"
 
 
+def exposure_warnings(paths: Paths, profile: str | None = None) -> list[str]:
+    """What is wrong with where secrets are kept (doctor shows these; reads warn once each).
+
+    ``secrets.toml`` readable by group or others; a secret setting (``api_key``,
+    ``client_secret``) written into ``config.toml``, which is meant to be shareable, for
+    ``profile`` (or any profile when None).
+    """
+    found: list[str] = []
+    exposed = readable_by_others(paths.secrets_file)
+    if exposed:
+        found.append(exposed)
+    try:
+        profiles = read_toml(paths.config_file).get("profiles", {})
+    except ConfigError:
+        return found  # the config's own error is reported where it is used
+    if not isinstance(profiles, dict):
+        return found
+    for name, section in sorted(profiles.items()):
+        if (profile is not None and name != profile) or not isinstance(section, dict):
+            continue
+        for key in SECRET_NAMES:
+            if key in section:
+                found.append(
+                    f"profile {name!r} in {paths.config_file} holds its {key.replace('_', ' ')}, but "
+                    "config.toml is meant to be shareable; store it with `fclaude login --profile "
+                    f"{name}` (secret store, 0600) and delete the {key} line from config.toml."
+                )
+    return found
+
+
 def read_profile_secrets(paths: Paths, profile: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Every secret stored for ``profile`` (file first, then keyring)."""
+    """Every secret stored for ``profile`` (file first, then keyring).
+
+    Warns (once) when ``secrets.toml`` is readable by others or ``config.toml`` holds a secret.
+    """
+    for text in exposure_warnings(paths, profile):
+        warn(text)
     doc = read_toml(paths.secrets_file)
     section = doc.get("profiles", {}).get(profile, {})
     found = {k: str(v) for k, v in section.items()} if isinstance(section, dict) else {}
@@ -88,7 +123,7 @@ def set_profile_secret(
         # nothing stored there is fine; keyring raises its own exception types for that
         with contextlib.suppress(Exception):
             kr.delete_password(SERVICE, _account(profile, name))
-    with locked(paths.secrets_file):
+    with writing(paths.secrets_file), locked(paths.secrets_file):
         doc: dict[str, Any] = read_toml(paths.secrets_file)
         profiles = doc.setdefault("profiles", {})
         section = profiles.setdefault(profile, {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from foundry_cli.config.fileio import locked
+from foundry_cli.config.fileio import locked, writing
 from foundry_cli.config.paths import Paths
 from foundry_cli.config.settings import SETTING_BY_NAME, load_config
 from foundry_cli.config.toml_io import write_toml
@@ -24,7 +24,7 @@ def save_profile(paths: Paths, name: str, values: Mapping[str, Any], *, make_def
             raise ConfigError(f"Unknown setting {key!r}.")
         if setting.secret:
             raise ConfigError(f"{key} is a secret and is never written to config.toml.")
-    with locked(paths.config_file):
+    with writing(paths.config_file), locked(paths.config_file):
         doc = load_config(paths)
         section = doc.setdefault("profiles", {}).setdefault(name, {})
         for key, value in values.items():
@@ -39,7 +39,7 @@ def save_profile(paths: Paths, name: str, values: Mapping[str, Any], *, make_def
 
 def set_default(paths: Paths, name: str) -> None:
     """Make ``name`` the default profile. Raises ConfigError if it does not exist."""
-    with locked(paths.config_file):
+    with writing(paths.config_file), locked(paths.config_file):
         doc = load_config(paths)
         if name not in doc.get("profiles", {}):
             raise ConfigError(f"No profile named {name!r} in {paths.config_file}.")
@@ -49,7 +49,7 @@ def set_default(paths: Paths, name: str) -> None:
 
 def remove_profile(paths: Paths, name: str) -> None:
     """Delete profile ``name``; the default moves to another profile or is cleared."""
-    with locked(paths.config_file):
+    with writing(paths.config_file), locked(paths.config_file):
         doc = load_config(paths)
         profiles = doc.get("profiles", {})
         if name not in profiles:

@@ -6,7 +6,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from foundry_cli.config.fileio import atomic_write
+from foundry_cli.config.fileio import (
+    NotRegular,
+    TooLarge,
+    atomic_write,
+    check_trusted,
+    os_error_label,
+    read_bounded,
+    writing,
+)
 from foundry_cli.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -14,30 +22,52 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+#: config.toml and secrets.toml are a few kB; anything past this is not one of them
+MAX_TOML_BYTES = 1024 * 1024
+
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse ``path``; a missing file is an empty document.
+    """Parse ``path``; a missing file is an empty document. A UTF-8 BOM (Notepad's) is accepted.
+
+    The folder and the file must be trusted (:func:`~foundry_cli.config.fileio.check_trusted`),
+    the file must be a regular file of at most :data:`MAX_TOML_BYTES`.
 
     Raises:
-        ConfigError: the file is unreadable or not valid TOML (message names file and line).
+        ConfigError: the file is untrusted, unreadable, not a regular file, too large, or not
+            valid TOML (the message names the file and the line).
     """
+    check_trusted(path.parent, path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_TOML_BYTES)
     except FileNotFoundError:
         return {}
+    except NotRegular as exc:
+        raise ConfigError(f"{exc.strerror}; fclaude reads only regular files. Remove it.") from None
+    except TooLarge:
+        raise ConfigError(
+            f"{path} is larger than {MAX_TOML_BYTES // 1024} kB, which no fclaude file is; "
+            "check what it is, then move it aside."
+        ) from None
     except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        raise ConfigError(f"Cannot read {path}: {os_error_label(exc)}.") from None
     try:
-        doc: dict[str, Any] = tomllib.loads(raw.decode("utf-8"))
+        doc: dict[str, Any] = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
         return doc
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; fix or delete it.") from None
     except tomllib.TOMLDecodeError as exc:
         # the decoder's message ends with "(at line L, column C)"
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix that line or delete the file.") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path} nests arrays or tables too deeply to be an fclaude file; fix or delete it."
+        ) from None
 
 
 def write_toml(path: Path, doc: dict[str, Any], mode: int = 0o600) -> None:
+    """Write ``doc`` atomically (0600). Raises ConfigError naming the cause (disk full, ...)."""
     import tomli_w
 
-    atomic_write(path, tomli_w.dumps(doc).encode("utf-8"), mode=mode)
+    data = tomli_w.dumps(doc).encode("utf-8")
+    with writing(path):
+        atomic_write(path, data, mode=mode)

@@ -3,25 +3,114 @@
 One SQLite file in WAL mode (readers never block the writer), ``busy_timeout`` so concurrent
 fclaude processes queue instead of failing, created 0600. A partial answer is stored with its
 status (``interrupted``, ``incomplete``, ``error``), never dropped.
+
+Every failure of the database (locked for longer than :data:`BUSY_TIMEOUT`, read-only, disk
+full, not a database, ...) is raised as :class:`HistoryError`, which names the real cause and how
+to fix it; ``ask``/``chat`` warn and keep the delivered answer, ``history`` commands exit 3.
+Reading is tolerant: a column edited by hand (bad JSON, a number where text belongs) is shown as
+well as it can be, never a crash.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from foundry_cli.config.fileio import ensure_private_dir
+from foundry_cli.config.fileio import check_trusted, ensure_private_dir, os_error_label
 from foundry_cli.errors import ConfigError
 from foundry_cli.history.migrations import migrate
 
 Status = Literal["complete", "interrupted", "incomplete", "error"]
+
+#: seconds a write waits for another fclaude process's transaction (each holds it for milliseconds)
+BUSY_TIMEOUT = 5.0
+#: SQLite integers are signed 64-bit: a larger id or limit cannot match anything
+_MAX_INT = 2**63 - 1
+
+
+class HistoryError(ConfigError):
+    """history.db cannot be used; ``cause`` is a short label ("the disk is full", ...)."""
+
+    def __init__(self, message: str, *, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+# SQLite's primary result codes (stable; the sqlite3 module names them only from Python 3.11)
+_PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 3, 5, 6, 8, 10, 11, 13, 14, 26
+
+# primary result code -> (label, fix); {path} and {folder} are filled in
+_SQLITE_CAUSES: dict[int, tuple[str, str]] = {
+    _FULL: ("the disk is full", "free some disk space"),
+    _READONLY: (
+        "the database is read-only",
+        "make it writable (chmod u+w {path}; its folder {folder} must be writable too)",
+    ),
+    _BUSY: (
+        "it is locked by another process",
+        "another fclaude process held it for more than {busy:g} s; try again, or find that process "
+        "(fuser {path})",
+    ),
+    _LOCKED: ("it is locked by another process", "try again"),
+    _NOTADB: (
+        "the file is not a database",
+        "move it aside (mv {path} {path}.bad) to start a new one",
+    ),
+    _CORRUPT: (
+        "the database is corrupt",
+        "move it aside (mv {path} {path}.bad) to start a new one",
+    ),
+    _CANTOPEN: ("the file cannot be opened", "check that {folder} exists and is writable"),
+    _IOERR: ("a disk read or write failed", "check the disk (and free space) under {folder}"),
+    _PERM: ("permission denied", "check the owner and mode of {path} (ls -l {path})"),
+}
+# Python < 3.11 has no error codes on the exception: recognise the message instead
+_MESSAGES: tuple[tuple[str, int], ...] = (
+    ("disk is full", _FULL),
+    ("readonly database", _READONLY),
+    ("read-only", _READONLY),
+    ("database is locked", _BUSY),
+    ("is locked", _LOCKED),
+    ("not a database", _NOTADB),
+    ("malformed", _CORRUPT),
+    ("unable to open", _CANTOPEN),
+    ("disk i/o error", _IOERR),
+)
+
+
+def _code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    text = str(exc).lower()
+    return next((c for needle, c in _MESSAGES if needle in text), None)
+
+
+def history_error(path: Path, exc: sqlite3.Error | OSError, doing: str) -> HistoryError:
+    """The typed error for ``exc`` while ``doing`` something with history.db at ``path``."""
+    if isinstance(exc, OSError):
+        label, fix = os_error_label(exc), "check the folder {folder}"
+        if exc.errno == errno.ENOSPC:
+            fix = "free some disk space"
+    else:
+        code = _code(exc)
+        label, fix = _SQLITE_CAUSES.get(
+            code or -1, (f"SQLite error: {exc}", "move it aside to start a new one")
+        )
+    fix = fix.format(path=path, folder=path.parent, busy=BUSY_TIMEOUT)
+    return HistoryError(
+        f"History database {path}: could not {doing}: {label}. Fix: {fix}; or pass --no-history.",
+        cause=label,
+    )
 
 
 @dataclass
@@ -68,26 +157,45 @@ _TURN_COLUMNS = tuple(f.name for f in fields(Turn) if f.name not in _READ_ONLY)
 
 
 class HistoryStore:
+    """Raises :class:`HistoryError` from every method when the database cannot be used."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
-        ensure_private_dir(path.parent)
-        if not path.exists():  # created 0600 before SQLite opens it; WAL/SHM files follow its mode
-            with contextlib.suppress(FileExistsError):
-                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         try:
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA busy_timeout = 30000")
+            check_trusted(path.parent, path)
+        except ConfigError as exc:
+            raise HistoryError(exc.message, cause="untrusted") from None
+        try:
+            ensure_private_dir(path.parent)
+            if not path.exists():  # created 0600 before SQLite opens it; WAL/SHM files follow its mode
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            elif not stat.S_ISREG(path.stat().st_mode):  # a FIFO would hang SQLite, a device mislead it
+                raise HistoryError(
+                    f"History database {path} is not a regular file; remove it, or pass --no-history.",
+                    cause="not a regular file",
+                )
+        except OSError as exc:
+            raise history_error(path, exc, "create it") from None
+        with self._errors("open it"):
+            self.db = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             migrate(self.db)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(
-                f"{path} is not a usable history database ({exc}); move it aside to start a new one, "
-                "or pass --no-history."
-            ) from None
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise history_error(self.path, exc, doing) from None
 
     def close(self) -> None:
-        self.db.close()
+        with contextlib.suppress(sqlite3.Error, AttributeError):
+            self.db.close()
 
     def __enter__(self) -> HistoryStore:
         return self
@@ -96,14 +204,17 @@ class HistoryStore:
         self.close()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+    def _tx(self, doing: str = "save the turn") -> Iterator[None]:
+        with self._errors(doing):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                # SQLite may have rolled back already (disk full): never let that hide the cause
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -137,19 +248,23 @@ class HistoryStore:
         return conversation_id, int(cur.lastrowid or 0)
 
     def delete(self, conversation_id: int) -> bool:
-        with self._tx():
+        if not 0 < conversation_id <= _MAX_INT:
+            return False
+        with self._tx("delete the conversation"):
             cur = self.db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
         return cur.rowcount > 0
 
     def delete_turn(self, turn_id: int) -> bool:
         """Remove one turn (chat's /undo and /retry take an exchange back)."""
-        with self._tx():
+        if not 0 < turn_id <= _MAX_INT:
+            return False
+        with self._tx("delete the turn"):
             cur = self.db.execute("DELETE FROM turns WHERE id = ?", (turn_id,))
         return cur.rowcount > 0
 
     def delete_older_than(self, days: float) -> int:
         cutoff = time.time() - days * 86400
-        with self._tx():
+        with self._tx("delete old conversations"):
             cur = self.db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,))
         return cur.rowcount
 
@@ -166,6 +281,9 @@ class HistoryStore:
         """Newest first. ``search`` matches prompts and answers (case-insensitive substring)."""
         where: list[str] = []
         args: list[Any] = []
+        if conversation_id is not None and not 0 < conversation_id <= _MAX_INT:
+            return []  # no row can have that id (and SQLite could not even bind it)
+        limit = max(0, min(limit, _MAX_INT))
         if conversation_id is not None:
             where.append("c.id = ?")
             args.append(conversation_id)
@@ -179,7 +297,12 @@ class HistoryStore:
             )
             args += [search, search]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self.db.execute(
+        with self._errors("read it"):
+            rows = self._conversation_rows(clause, [*args, limit])
+        return [_summary(r) for r in rows]
+
+    def _conversation_rows(self, clause: str, args: list[Any]) -> list[Any]:
+        return self.db.execute(
             f"""
             SELECT c.id, c.created_at, c.updated_at, c.profile, c.title,
                    (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id),
@@ -190,28 +313,97 @@ class HistoryStore:
             FROM conversations c {clause}
             ORDER BY c.updated_at DESC, c.id DESC LIMIT ?
             """,  # noqa: S608 - the clause is built from constants; values are bound
-            (*args, limit),
+            args,
         ).fetchall()
-        return [ConversationSummary(*r) for r in rows]
 
     def turns(self, conversation_id: int) -> list[Turn]:
+        if not 0 < conversation_id <= _MAX_INT:
+            return []
         names = [*_READ_ONLY, *_TURN_COLUMNS]
         cols = ", ".join(names)
-        rows = self.db.execute(
-            f"SELECT {cols} FROM turns WHERE conversation_id = ? ORDER BY seq",  # noqa: S608 - constants
-            (conversation_id,),
-        ).fetchall()
-        out = []
-        for r in rows:
-            d: dict[str, Any] = dict(zip(names, r, strict=True))
-            d["thinking"] = json.loads(d["thinking"] or "[]")
-            d["attachments"] = json.loads(d["attachments"] or "[]")
-            out.append(Turn(**d))
-        return out
+        with self._errors("read it"):
+            rows = self.db.execute(
+                f"SELECT {cols} FROM turns WHERE conversation_id = ? ORDER BY seq",  # noqa: S608 - constants
+                (conversation_id,),
+            ).fetchall()
+        return [_turn(dict(zip(names, r, strict=True))) for r in rows]
 
     def last_conversation_id(self, profile: str | None = None) -> int | None:
         found = self.conversations(limit=1, profile=profile)
         return found[0].id if found else None
+
+
+# -- tolerant reading: the file is the user's, and may have been edited by hand -----------------
+
+_TEXT = (
+    *("prompt", "answer", "status", "system", "model", "deployment", "api", "profile"),
+    *("stop_reason", "request_id", "region", "error"),
+)
+_INTS = ("id", "conversation_id", "seq", "input_tokens", "output_tokens")
+_FLOATS = ("created_at", "first_token_ms", "total_ms")
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _number(value: Any, kind: type[int] | type[float]) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return kind(value) if value == value and abs(value) != float("inf") else None
+    return None
+
+
+def _timestamp(value: Any) -> float:
+    """Epoch seconds that ``time.localtime`` can show (an edited row may hold 1e300 or text)."""
+    t = _number(value, float)
+    return t if t is not None and 0 <= t < 1e11 else 0.0
+
+
+def _records(raw: Any) -> list[dict[str, str]]:
+    """A JSON list of flat objects (thinking, attachments); anything else reads as empty."""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    if not isinstance(raw, str) or not raw:
+        return []
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(doc, list):
+        return []
+    return [{str(k): _text(v) or "" for k, v in item.items()} for item in doc if isinstance(item, dict)]
+
+
+def _turn(d: dict[str, Any]) -> Turn:
+    for name in _TEXT:
+        d[name] = _text(d[name])
+    d["prompt"] = d["prompt"] or ""
+    d["answer"] = d["answer"] or ""
+    for name in _INTS:
+        d[name] = _number(d[name], int)
+    for name in _FLOATS:
+        d[name] = _number(d[name], float)
+    d["thinking"] = _records(d["thinking"])
+    d["attachments"] = _records(d["attachments"])
+    return Turn(**d)
+
+
+def _summary(r: Sequence[Any]) -> ConversationSummary:
+    cid, created, updated, profile, title, turns, deployment, status = r
+    return ConversationSummary(
+        id=int(cid),
+        created_at=_timestamp(created),
+        updated_at=_timestamp(updated),
+        profile=_text(profile),
+        title=_text(title) or "",
+        turns=int(turns),
+        deployment=_text(deployment),
+        last_status=_text(status) or "?",
+    )
 
 
 def to_markdown(summary: ConversationSummary, turns: Sequence[Turn]) -> str:

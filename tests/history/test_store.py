@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from foundry_cli.history.migrations import MIGRATIONS
-from foundry_cli.history.store import HistoryStore, Turn, to_markdown
+from foundry_cli.history.store import HistoryError, HistoryStore, Turn, to_markdown
 
 
 @pytest.mark.parametrize("status", ["complete", "interrupted", "incomplete", "error"])
@@ -39,7 +39,7 @@ def test_every_status_round_trips(tmp_path: Path, status: str) -> None:
 
 
 def test_unknown_status_is_rejected(tmp_path: Path) -> None:
-    with HistoryStore(tmp_path / "h.db") as store, pytest.raises(sqlite3.IntegrityError):
+    with HistoryStore(tmp_path / "h.db") as store, pytest.raises(HistoryError, match="SQLite error"):
         store.add_turn(Turn(prompt="p", status="bogus"))  # type: ignore[arg-type]
 
 
