@@ -204,8 +204,8 @@ def main() -> int:
     for mode in MODES:
         for count in sizes:
             runs = [run(mode, count) for _ in range(repeats)]
-            best = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
-            us = statistics.median(r["us_per_delta"] for r in runs)
+            best = sorted(runs, key=lambda r: r.wall_s)[len(runs) // 2]
+            us = statistics.median(r.us_per_delta for r in runs)
             per_delta[mode][count] = us
             redraws = f"{best['live_renders']:.0f}" if "live_renders" in best else "-"
             parsed = f"{best['parsed_chars'] / best['chars']:.2f}" if "parsed_chars" in best else "-"

@@ -19,8 +19,11 @@ from typing import Any
 from foundry_cli.auth.api_key import ApiKeyCredential, run_key_command
 from foundry_cli.auth.base import BearerCredential, Notify, TokenProvider, ignore
 from foundry_cli.config.paths import get_paths
-from foundry_cli.config.settings import Resolved
+from foundry_cli.config.settings import Settings
 from foundry_cli.errors import AuthError, ConfigError
+
+#: what :func:`make_credential` returns: a key, or a bearer token from any Entra ID mode
+Credential = ApiKeyCredential | BearerCredential
 
 #: setting -> the environment variable named in "missing" messages (the one azure-identity reads)
 ENV_NAME = {
@@ -33,15 +36,15 @@ ENV_NAME = {
 
 
 def make_credential(
-    resolved: Resolved,
+    resolved: Settings,
     *,
     prompt: Notify | None = None,
     warn: Notify = ignore,
     env: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.time,
     cache_dir: Path | None = None,
-) -> Any:
-    """Return an object satisfying ``api.types.Credential`` for ``resolved['auth']``.
+) -> Credential:
+    """The credential for ``resolved.auth`` (it satisfies ``api.types.Credential`` structurally).
 
     ``prompt`` receives the device-code instructions (the CLI passes a stderr writer; None
     means non-interactive), ``warn`` cache warnings. ``env`` is the environment for child
@@ -52,13 +55,13 @@ def make_credential(
         AuthError: an Entra ID mode's prerequisites are missing (row ``sp-env-missing``).
     """
     env = os.environ if env is None else env  # the one fallback: callers normally inject it
-    mode = resolved["auth"]
-    ad_token = resolved["ad_token"]
+    mode = resolved.auth
+    ad_token = resolved.ad_token
     if mode == "api-key":
-        if resolved["api_key"]:
-            return ApiKeyCredential(str(resolved["api_key"]), _where(resolved.source("api_key")))
-        if resolved["key_command"]:
-            command = str(resolved["key_command"])
+        if resolved.api_key:
+            return ApiKeyCredential(str(resolved.api_key), _where(resolved.source("api_key")))
+        if resolved.key_command:
+            command = str(resolved.key_command)
             return ApiKeyCredential(
                 None,
                 f"key_command ({_where(resolved.source('key_command'))})",
@@ -70,7 +73,7 @@ def make_credential(
                 "AZURE_API_KEY), set key_command, or store one with `fclaude login`. Copy Key 1 from the "
                 "resource's 'Keys and Endpoint' page."
             )
-    scope = str(resolved["scope"])
+    scope = str(resolved.scope)
     if ad_token:
         from foundry_cli.auth.ad_token import StaticTokenProvider
 
@@ -93,13 +96,17 @@ def _where(source: str) -> str:
 
 
 def require(
-    resolved: Resolved, mode: str, names: tuple[str, ...], alternatives: Mapping[str, str] | None = None
-) -> None:
-    """Raise ``sp-env-missing`` naming exactly the settings in ``names`` that have no value."""
+    resolved: Settings, mode: str, names: tuple[str, ...], alternatives: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The values of ``names`` that are set; raise ``sp-env-missing`` naming exactly the ones that are
+    not (a name whose alternative in ``alternatives`` is set counts as present)."""
     alternatives = alternatives or {}
-    missing = [n for n in names if not resolved[n] and not (n in alternatives and resolved[alternatives[n]])]
+    have = {n: str(resolved.value_of(n)) for n in names if resolved.value_of(n)}
+    missing = [
+        n for n in names if n not in have and not (n in alternatives and resolved.value_of(alternatives[n]))
+    ]
     if not missing:
-        return
+        return have
     shown = [
         ENV_NAME.get(n, n) + (f" (or {ENV_NAME[alternatives[n]]})" if n in alternatives else "")
         for n in missing
@@ -115,7 +122,7 @@ def require(
 
 def _provider(
     mode: str,
-    resolved: Resolved,
+    resolved: Settings,
     *,
     prompt: Notify | None,
     warn: Notify,
@@ -126,8 +133,8 @@ def _provider(
     from foundry_cli.auth.cache import CacheKey, MsalCache
 
     profile = resolved.profile
-    host = str(resolved["authority_host"])
-    tenant, client = resolved["tenant_id"], resolved["client_id"]
+    host = str(resolved.authority_host)
+    tenant, client = resolved.tenant_id, resolved.client_id
     if mode == "azure-cli":
         from foundry_cli.auth.azure_cli import AzureCliProvider, signed_in_account
 
@@ -136,20 +143,20 @@ def _provider(
     if mode == "service-principal":
         from foundry_cli.auth.service_principal import ServicePrincipalProvider
 
-        require(
+        need = require(
             resolved,
             mode,
             ("tenant_id", "client_id", "client_secret"),
             {"client_secret": "client_certificate_path"},
         )
-        cert = resolved["client_certificate_path"]
+        cert = resolved.client_certificate_path
         sp = ServicePrincipalProvider(
-            tenant_id=tenant,
-            client_id=client,
+            tenant_id=need["tenant_id"],
+            client_id=need["client_id"],
             authority_host=host,
             msal_cache=MsalCache.path_for(cache_dir, profile),
-            client_secret=resolved["client_secret"],
-            certificate_path=Path(cert).expanduser() if cert and not resolved["client_secret"] else None,
+            client_secret=resolved.client_secret,
+            certificate_path=Path(cert).expanduser() if cert and not resolved.client_secret else None,
             source=_where(resolved.source("client_secret")),
             warn=warn,
             clock=clock,
@@ -175,11 +182,11 @@ def _provider(
     if mode == "workload-identity":
         from foundry_cli.auth.workload_identity import workload_identity_provider
 
-        require(resolved, mode, ("tenant_id", "client_id", "federated_token_file"))
+        need = require(resolved, mode, ("tenant_id", "client_id", "federated_token_file"))
         wi = workload_identity_provider(
-            tenant_id=tenant,
-            client_id=client,
-            token_file=str(Path(resolved["federated_token_file"]).expanduser()),
+            tenant_id=need["tenant_id"],
+            client_id=need["client_id"],
+            token_file=str(Path(need["federated_token_file"]).expanduser()),
             authority_host=host,
         )
         return wi, CacheKey(profile, mode, f"{host}/{tenant}/{client}")

@@ -9,12 +9,12 @@ from foundry_cli.errors import FclaudeError
 
 if TYPE_CHECKING:
     from foundry_cli.api.types import Request, Result
-    from foundry_cli.config.settings import Resolved
+    from foundry_cli.config.settings import Settings
     from foundry_cli.history.store import Status
 
 
 def record(
-    resolved: Resolved,
+    resolved: Settings,
     req: Request,
     result: Result | None,
     status: Status,
@@ -31,7 +31,7 @@ def record(
         status=status,
         system=req.system,
         deployment=req.deployment,
-        api=resolved["api"],
+        api=resolved.api,
         profile=resolved.profile,
         error=error,
         attachments=[

@@ -9,20 +9,21 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, ScenarioOpt
-from foundry_cli.cli._state import AppState, state
+from foundry_cli.cli._state import AppState, state, try_it
 from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import UsageError
+from foundry_cli.render.output import Cell, Column, Output, Style, Styled, wrap
+from foundry_cli.sanitize import one_line
 
 if TYPE_CHECKING:
-    from foundry_cli.config.settings import Resolved, Value
+    from foundry_cli.config.settings import Settings
     from foundry_cli.doctor.runner import CheckResult, Report
 
 app = typer.Typer(
@@ -34,11 +35,8 @@ app = typer.Typer(
 )
 
 SYMBOL = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-"}
-COLOUR = {"pass": "32", "warn": "33", "fail": "31", "skip": "2"}
+STYLE: dict[str, Style] = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim"}
 MAX_EXPLAIN = 1024 * 1024
-#: emulator client id and secret for the identity rows of the try-it path (a throwaway app)
-TRY_CLIENT = "11111111-2222-4333-8444-555555555555"
-DATA_PLANE_RESPONSES = ("project-not-found", "api-version")
 
 
 @app.callback()
@@ -75,13 +73,7 @@ def doctor(
     from foundry_cli.doctor.checks import CHECK_IDS, CHECKS
 
     if list_checks:
-        for c in CHECKS:
-            kind = "network" if c.network else "offline"
-            deps = [f"needs {', '.join(c.needs + c.gated_by)}"] if c.needs + c.gated_by else []
-            deps += [f"reads {', '.join(c.after)}"] if c.after else []
-            sys.stdout.write(
-                f"{c.id:<14} {kind:<8} {c.title}" + (f" ({'; '.join(deps)})" if deps else "") + "\n"
-            )
+        _list_checks(CHECKS)
         return
     if check is not None and check not in CHECK_IDS:
         raise UsageError(f"Unknown check {check!r}; valid checks: {', '.join(CHECK_IDS)}.")
@@ -94,11 +86,12 @@ def doctor(
         _write(junit, rep.junit_text(report, secrets))
     if bundle is not None:
         _write(bundle, rep.bundle_text(report, doctor_ctx, env))
+    out = Output()
     if json_out:
-        sys.stdout.write(rep.json_text(report, secrets))
+        out.text(rep.json_text(report, secrets))
     else:
-        sys.stdout.write(rep.scrub(table(report, tty=sys.stdout.isatty()), secrets))
-    sys.stdout.flush()
+        out.text(rep.scrub(table(report, out, secrets), secrets), raw=True)  # composed: already safe
+    out.flush()
     if not report.ok:
         raise typer.Exit(int(ExitCode.FAILED))
 
@@ -120,10 +113,13 @@ def _run(
     def trace(text: str) -> None:
         sys.stderr.write("".join(f"[debug] {line}\n" for line in text.splitlines()))
 
-    with _try_it(s) as (overrides, env, flags):
-        profile = None if overrides is not None else s.profile  # the try-it run uses no profile
+    with try_it(s) as run:
+        overrides = run.overrides if run is not None else None
+        env = run.env if run is not None else dict(os.environ)
+        flags: dict[str, Any] = {}
+        profile = None if run is not None else s.profile  # the try-it run uses no profile
 
-        def resolve_now() -> Resolved:
+        def resolve_now() -> Settings:
             return resolve(flags, profile=profile, env=env, overrides=overrides)
 
         ctx = Context(resolve=resolve_now, env=env, debug=trace if s.debug else None)
@@ -155,143 +151,61 @@ def _process_env(env: dict[str, str]) -> Iterator[None]:
                 os.environ[n] = v
 
 
-# --- the try-it path: --emulator / --scenario ROW --------------------------------------------
-
-
-@contextlib.contextmanager
-def _try_it(s: AppState) -> Iterator[tuple[dict[str, Value] | None, dict[str, str], dict[str, Any]]]:
-    """Settings (and environment) that make doctor meet the emulator in the state ``--scenario``
-    names; identity rows get an Entra ID side and a registered app (service principal)."""
-    env = dict(os.environ)
-    if not s.emulator:
-        yield None, env, {}
-        return
-    from foundry_cli.config.settings import SETTINGS, Value
-    from foundry_cli.emulator import DEFAULT_API_KEY, IDENTITY_SCENARIOS, Emulator
-
-    spec = s.scenario or "healthy"
-    name = spec.partition(":")[0]
-    src = "emulator (--emulator)"
-    # the try-it run ignores the caller's FCLAUDE_*/AZURE_* settings: only the emulator counts
-    for setting in SETTINGS:
-        for var in setting.env:
-            env.pop(var, None)
-    for var in ("FCLAUDE_PROFILE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        env.pop(var, None)
-    extra_rows = {"sp-env-missing", "not-logged-in", "endpoint-missing", "network"}
-    identity = name in IDENTITY_SCENARIOS or name in ("sp-env-missing", "user-interaction")
-    emu_scenario = spec if name not in extra_rows else "healthy"
-    try:
-        emu = Emulator(scenario=emu_scenario, identity=identity)
-    except ValueError as exc:
-        if name in extra_rows:
-            raise
-        raise UsageError(str(exc)) from None
-    flags: dict[str, Any] = {}
-    with emu, tempfile.TemporaryDirectory(prefix="fclaude-doctor-") as tmp:
-        # a home of its own: no profile, secret or cached token of the user's mixes in
-        env["FCLAUDE_HOME"] = str(Path(tmp) / "home")
-        values: dict[str, Value] = {
-            "endpoint": Value(emu.base_url, src),
-            "project": Value("demo", src),
-            "auth": Value("api-key", src),
-            "api_key": Value(DEFAULT_API_KEY, src),
-            "deployment": Value("claude-sonnet-4-5", src),
-        }
-        if name in DATA_PLANE_RESPONSES:
-            values["api"] = Value("responses", src)
-        if name in ("rate-limit", "overloaded"):
-            values["max_retries"] = Value(0, src)
-        if name == "thinking-tools":
-            values["thinking_budget"] = Value(2048, src)
-        if name == "endpoint-missing":
-            del values["endpoint"]
-        if name == "network":
-            values["endpoint"] = Value(f"http://127.0.0.1:{_closed_port()}", src)
-        if name == "not-logged-in":
-            values["auth"] = Value("azure-cli", src)
-            empty = Path(tmp) / "bin"
-            empty.mkdir()
-            env["PATH"] = str(empty)  # an empty folder: no `az` to find
-        if identity:
-            values.update(_identity_values(emu, name, Path(tmp), src))
-            env["REQUESTS_CA_BUNDLE"] = emu.ca_bundle
-        yield values, env, flags
-
-
-def _identity_values(emu: Any, name: str, tmp: Path, src: str) -> dict[str, Value]:
-    import secrets as pysecrets
-
-    from foundry_cli.config.settings import Value
-
-    common = {
-        "tenant_id": Value(emu.tenant_id, src),
-        "client_id": Value(TRY_CLIENT, src),
-        "authority_host": Value(emu.authority_host, src),
-        "api_key": Value(None, src),
-    }
-    if name == "user-interaction":  # nobody signed in with the device code: a person must
-        return {**common, "auth": Value("device-code", src), "client_id": Value(None, src)}
-    if name == "assertion-invalid":  # workload identity: a federated token file
-        from foundry_cli.emulator import make_federated_token
-
-        issuer, subject = "https://token.actions.githubusercontent.com", "repo:example/repo:ref:main"
-        emu.add_app(TRY_CLIENT, federated_issuer=issuer, federated_subject=subject)
-        token_file = tmp / "federated-token"
-        token_file.write_text(make_federated_token(issuer, subject))
-        return {
-            **common,
-            "auth": Value("workload-identity", src),
-            "federated_token_file": Value(str(token_file), src),
-        }
-    secret = pysecrets.token_urlsafe(24)
-    emu.add_app(TRY_CLIENT, secret=secret)
-    out = {**common, "auth": Value("service-principal", src), "client_secret": Value(secret, src)}
-    if name == "sp-env-missing":
-        out["client_secret"] = Value(None, src)
-        out["tenant_id"] = Value(None, src)
-    return out
-
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 # --- the table ------------------------------------------------------------------------------
 
 
-def table(report: Report, *, tty: bool) -> str:
-    """One line per check (symbol, status, id, detail); for warn/fail the row and its fix below."""
-    colour = tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+def table(report: Report, out: Output, secrets: Sequence[str] = ()) -> str:
+    """One line per check (symbol, status, id, detail, time); for warn/fail the row's cause and the fix
+    below it. On a terminal: symbols and colour; piped: ``PASS``/``WARN``/... words, no codes. Every
+    field is scrubbed of ``secrets`` and made terminal-safe before it is wrapped (at word boundaries,
+    with a hanging indent) to the width, so no secret is split across a line break."""
+    from foundry_cli.doctor.report import scrub
+
+    def clean(text: str) -> str:
+        return one_line(scrub(text, secrets))
+
     width = max((len(r.id) for r in report.results), default=8)
-    lines = [f"fclaude doctor: profile {report.profile or '(none)'}"]
+    lines = [out.compose("fclaude doctor: profile ", clean(report.profile or "(none)"))]
     for r in report.results:
-        lines += _lines(r, width, tty=tty, colour=colour)
+        lines += _lines(r, width, out, clean)
     counts = {k: sum(1 for r in report.results if r.status == k) for k in SYMBOL}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-    verdict = "OK" if report.ok else "FAILED"
-    lines.append(f"{verdict}: {summary}" + (" (--strict: warnings fail)" if report.strict else ""))
+    verdict = Styled("OK", "green") if report.ok else Styled("FAILED", "red")
+    strict = " (--strict: warnings fail)" if report.strict else ""
+    lines.append(out.compose(verdict, f": {summary}{strict}"))
     return "\n".join(lines) + "\n"
 
 
-def _lines(r: CheckResult, width: int, *, tty: bool, colour: bool) -> list[str]:
-    symbol = SYMBOL[r.status] if tty else r.status.upper()
-    mark = f"\x1b[{COLOUR[r.status]}m{symbol}\x1b[0m" if colour else symbol
-    status = "" if not tty else f" {r.status:<4}"
-    lines = [f"{mark}{status} {r.id:<{width}}  {r.detail}  ({r.duration_ms:.0f} ms)"]
+def _lines(r: CheckResult, width: int, out: Output, clean: Callable[[str], str]) -> list[str]:
+    symbol = SYMBOL[r.status] if out.decorated else r.status.upper()
+    status = f" {r.status:<4}" if out.decorated else ""
+    head = out.compose(Styled(symbol, STYLE[r.status]), f"{status} {r.id:<{width}}  ")
+    pad = " " * (len(symbol) + len(status) + 1)
+    detail = f"{clean(r.detail)}  ({r.duration_ms:.0f} ms)"
+    # the head's width on screen: its text without colour
+    indent = " " * (len(symbol) + len(status) + 1 + width + 2)
+    first, *rest = wrap(detail, out.width, first=" " * len(indent), indent=indent)
+    lines = [head + first[len(indent) :], *rest]
     if r.status in ("warn", "fail"):
         from foundry_cli.doctor.table import ROW_BY_ID
 
-        pad = " " * (len(symbol) + len(status) + 1)
+        hang = pad + "  "
         if r.row and r.row in ROW_BY_ID:
-            lines.append(f"{pad}row {r.row}: {ROW_BY_ID[r.row].cause}")
+            lines += wrap(clean(ROW_BY_ID[r.row].cause), out.width, first=f"{pad}row {r.row}: ", indent=hang)
         if r.fix:
-            lines.append(f"{pad}fix: {r.fix}")
+            lines += wrap(clean(r.fix), out.width, first=f"{pad}fix: ", indent=hang)
     return lines
+
+
+def _list_checks(checks: Sequence[Any]) -> None:
+    rows: list[list[Cell]] = []
+    for c in checks:
+        deps = [f"needs {', '.join(c.needs + c.gated_by)}"] if c.needs + c.gated_by else []
+        deps += [f"reads {', '.join(c.after)}"] if c.after else []
+        rows.append([c.id, "network" if c.network else "offline", c.title, "; ".join(deps) or None])
+    Output().table(
+        [Column("CHECK"), Column("KIND"), Column("TITLE", min_width=12), Column("DEPENDS ON", drop=1)], rows
+    )
 
 
 # --- doctor explain -------------------------------------------------------------------------
@@ -320,26 +234,25 @@ def explain(
             "Nothing to explain: give the text as arguments or on stdin (... | fclaude doctor explain)."
         )
     rows = classify_text(words)
+    out = Output()
     if json_out:
-        import json
-
         doc = [
             {"id": r.id, "title": r.title, "cause": r.cause, "fix": r.fix, "fix_command": r.fix_command}
             for r in rows
         ]
-        sys.stdout.write(json.dumps({"matches": doc}, indent=2) + "\n")
+        out.json({"matches": doc}, indent=2)
     elif rows:
-        out = []
         for i, r in enumerate(rows):
             lead = "" if i == 0 else "also possible: "
-            out.append(f"{lead}{r.id}: {r.title}\n  cause: {r.cause}\n  fix: {r.fix}")
+            out.line(f"{lead}{r.id}: {r.title}")
+            out.lines(wrap(r.cause, out.width, first="  cause: ", indent="    "))
+            out.lines(wrap(r.fix, out.width, first="  fix: ", indent="    "))
             if r.fix_command:
-                out.append(f"  try: {r.fix_command}")
-        sys.stdout.write("\n".join(out) + "\n")
+                out.line(f"  try: {r.fix_command}")
     else:
-        sys.stderr.write(
-            "fclaude: no row of the error table matches that text. Run `fclaude doctor` to check the "
-            "profile, or paste the whole error body.\n"
+        out.say(
+            "no row of the error table matches that text. Run `fclaude doctor` to check the "
+            "profile, or paste the whole error body."
         )
     if not rows:
         raise typer.Exit(int(ExitCode.FAILED))

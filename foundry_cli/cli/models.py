@@ -14,10 +14,8 @@ credential from resolved settings (None plus a reason when the auth mode has non
 
 from __future__ import annotations
 
-import dataclasses
+import datetime as dt
 import difflib
-import json
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
@@ -27,73 +25,20 @@ import typer
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, JsonOpt, ModelOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.cli.exit_codes import ExitCode
-from foundry_cli.errors import ApiError, ConfigError, FclaudeError
+from foundry_cli.errors import ApiError, FclaudeError
+from foundry_cli.render.output import Cell, Column, Output, Styled
 
 if TYPE_CHECKING:
     from foundry_cli.api.arm import Account, Deployment
     from foundry_cli.catalog import ModelInfo
-    from foundry_cli.config.settings import Resolved
+    from foundry_cli.config.settings import Settings
 
 AllOpt = Annotated[bool, typer.Option("--all", help="Also list catalog models that are not deployed.")]
 
-NO_CONTROL_PLANE_API_KEY = (
-    "api-key auth has no control-plane access; set subscription_id and use an Entra ID auth mode to list "
-    "deployments"
-)
-NO_CONTROL_PLANE_STATIC_BEARER = (
-    "a ready bearer token (ad_token / AZURE_AD_TOKEN) is for the data plane only; use an Entra ID auth mode "
-    "to list deployments"
-)
 NO_SUBSCRIPTION = (
     "no subscription_id is set, so the control plane was not asked; set subscription_id (or "
     "FCLAUDE_SUBSCRIPTION_ID) to list every deployment"
 )
-
-
-# --- the management-plane credential (shared with doctor) -----------------------------------------
-
-
-def management_unavailable_reason(resolved: Resolved) -> str | None:
-    """Why ``resolved`` cannot get a management-plane token, or None when it can."""
-    if resolved["auth"] == "api-key":
-        return NO_CONTROL_PLANE_API_KEY
-    if resolved["ad_token"]:
-        return NO_CONTROL_PLANE_STATIC_BEARER
-    return None
-
-
-PUBLIC_MANAGEMENT_SCOPE = "https://management.azure.com/.default"
-
-
-def management_scope(management_endpoint: str) -> str:
-    """The token scope for the control plane: ``{management_endpoint}/.default``, except for a
-    loopback endpoint (the emulator standing in for public Azure), which takes the public
-    ``https://management.azure.com/.default``: Entra ID knows no resource named ``http://127.0.0.1:…``.
-    """
-    from foundry_cli.config.endpoint import is_loopback
-
-    host = urlsplit(management_endpoint).hostname or ""
-    if is_loopback(host):
-        return PUBLIC_MANAGEMENT_SCOPE
-    return management_endpoint.rstrip("/") + "/.default"
-
-
-def management_credential(resolved: Resolved, **kw: Any) -> Any | None:
-    """A credential for the control plane: the profile's auth mode with scope
-    :func:`management_scope` (``{management_endpoint}/.default``); None when the auth mode has no
-    management token (see :func:`management_unavailable_reason`). ``kw`` goes to ``make_credential``
-    (``prompt``, ``warn``, ``env``, ...). Its ``headers(api)`` gives ``authorization: Bearer ...``.
-
-    Raises what ``make_credential`` raises (AuthError ``sp-env-missing``, ConfigError).
-    """
-    from foundry_cli.auth.factory import make_credential
-    from foundry_cli.config.settings import Value
-
-    if management_unavailable_reason(resolved) is not None:
-        return None
-    scope = management_scope(str(resolved["management_endpoint"]))
-    values = {**resolved.values, "scope": Value(scope, "control plane (management_endpoint)")}
-    return make_credential(dataclasses.replace(resolved, values=values), **kw)
 
 
 # --- the listing ---------------------------------------------------------------------------------
@@ -157,32 +102,32 @@ def not_found_error(name: str, candidates: list[str], where: str) -> ApiError:
     return ApiError(text, status=404, code="DeploymentNotFound", row="deployment-not-found")
 
 
-def _host(resolved: Resolved) -> str:
+def _host(resolved: Settings) -> str:
     endpoint = resolved.endpoint
     return (urlsplit(endpoint.root).hostname or "") if endpoint is not None else ""
 
 
-def from_control_plane(resolved: Resolved, debug: bool) -> Listing | str:
+def from_control_plane(resolved: Settings, debug: bool) -> Listing | str:
     """The deployments via ARM, or the reason (a note) they could not be listed."""
-    from foundry_cli.api.arm import ArmClient
+    from foundry_cli.cli._client import make_arm_client
+    from foundry_cli.connect import management_unavailable_reason
 
     reason = management_unavailable_reason(resolved)
     if reason is not None:
         return reason
-    if not resolved["subscription_id"]:
+    if not resolved.subscription_id:
         return NO_SUBSCRIPTION
     try:
-        credential = management_credential(resolved, prompt=_stderr, warn=_warn)
-        if credential is None:  # management_unavailable_reason said otherwise; keep the checker honest
-            return NO_CONTROL_PLANE_API_KEY
-        mgmt = str(resolved["management_endpoint"])
-        with ArmClient(mgmt, credential, debug=_trace if debug else None) as arm:
+        client = make_arm_client(resolved, debug)
+        if client is None:  # management_unavailable_reason said otherwise; keep the checker honest
+            return reason or NO_SUBSCRIPTION
+        with client as arm:
             account: Account | None = arm.find_account(
-                subscription_id=str(resolved["subscription_id"]), host=_host(resolved)
+                subscription_id=str(resolved.subscription_id), host=_host(resolved)
             )
             if account is None:
                 return (
-                    f"no Cognitive Services account in subscription {resolved['subscription_id']} has the "
+                    f"no Cognitive Services account in subscription {resolved.subscription_id} has the "
                     f"endpoint host {_host(resolved)}; check subscription_id"
                 )
             deployments = arm.deployments(account)
@@ -198,39 +143,31 @@ def from_control_plane(resolved: Resolved, debug: bool) -> Listing | str:
             f"region: {region_label(account.location)} does not offer Claude Global Standard deployments "
             "(East US 2, Sweden Central do)"
         )
-    wanted = resolved["deployment"]
+    wanted = resolved.deployment
     if wanted and wanted not in listing.names:
         listing.missing = not_found_error(str(wanted), listing.names, f"account {account.name}")
     return listing
 
 
-def by_probe(resolved: Resolved, debug: bool, why: str) -> Listing:
+def by_probe(resolved: Settings, debug: bool, why: str) -> Listing:
     """One 1-token request to the configured deployment."""
-    from foundry_cli.api.client import ResultBuilder
     from foundry_cli.api.types import Message, Request
     from foundry_cli.catalog import load_catalog
     from foundry_cli.cli._client import make_client
 
     listing = Listing("probe", notes=[why])
-    if resolved.endpoint is None:
-        raise ConfigError(
-            "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT / "
-            "AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator models",
-            row="endpoint-missing",
-        )
-    name = resolved["deployment"]
+    resolved.require_endpoint()
+    name = resolved.deployment
     if not name:
         listing.notes.append(
             "no deployment is configured (-m, deployment, FCLAUDE_DEPLOYMENT): nothing to probe"
         )
         return listing
     req = Request(deployment=str(name), messages=(Message("user", "ping"),), max_tokens=1, stream=False)
-    with make_client(resolved, debug) as client:
-        client.retry.max_retries = 0
-        builder = ResultBuilder(api=str(resolved["api"]), deployment=str(name))
+    with make_client(resolved, debug, max_retries=0) as client:
+        answer = client.send(req)
         try:
-            for ev in client.events(req):
-                builder.feed(ev)
+            result = answer.complete()
         except ApiError as exc:
             from foundry_cli.doctor.table import classify
 
@@ -241,7 +178,6 @@ def by_probe(resolved: Resolved, debug: bool, why: str) -> Listing:
                 listing.missing.request_id = exc.request_id
                 return listing
             raise
-    result = builder.finish(client.meta)
     model = _model_name(result.model) or str(name)
     listing.deployed.append(_row(str(name), model, None, None, None, "reachable"))
     region = result.region
@@ -289,70 +225,111 @@ def _k(tokens: int) -> str:
     )
 
 
-def _columns(rows: list[list[str]], tty: bool) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    if tty:
-        lines.insert(1, "  ".join("─" * w for w in widths))
-    return "\n".join(lines) + "\n"
+#: a retirement this close (or past) is shown in colour and warned about
+RETIRE_WARN_DAYS = 60
+
+DEPLOYED_COLUMNS = (
+    Column("DEPLOYMENT", min_width=24),
+    Column("MODEL", min_width=20, drop=2),
+    Column("VERSION", drop=8),
+    Column("SKU", drop=7),
+    Column("CAPACITY", align="right", drop=6),
+    Column("STATE", min_width=9, drop=1),
+    Column("CONTEXT", align="right", drop=3),
+    Column("MAX OUT", align="right", drop=5),
+    Column("THINKING", drop=4),
+    Column("RETIRES", min_width=10),
+)
+CATALOG_COLUMNS = (
+    Column("MODEL", min_width=24),
+    Column("CONTEXT", align="right", drop=3),
+    Column("MAX OUT", align="right", drop=4),
+    Column("THINKING", drop=5),
+    Column("VISION", drop=6),
+    Column("STATUS", drop=2),
+    Column("RETIRES", min_width=10),
+    Column("NOTES", min_width=12, drop=1),
+)
 
 
-def render_text(listing: Listing, all_: bool, tty: bool) -> str:
+def _retires(iso: str | None, today: dt.date) -> Cell:
+    """The RETIRES cell: the date, yellow within RETIRE_WARN_DAYS, red once past."""
+    if not iso:
+        return None
+    days = (dt.date.fromisoformat(iso) - today).days
+    if days < 0:
+        return Styled(iso, "red")
+    return Styled(iso, "yellow") if days <= RETIRE_WARN_DAYS else iso
+
+
+def _retire_warnings(listing: Listing, today: dt.date) -> list[str]:
+    """One sentence per deployed model that retires within RETIRE_WARN_DAYS (or has retired)."""
     out = []
-    header = ["DEPLOYMENT", "MODEL", "VERSION", "SKU", "CAPACITY", "STATE", "CONTEXT", "MAX OUT", "THINKING"]
-    rows = [header]
+    for d in listing.deployed:
+        iso = d["catalog"]["retires"] if d["catalog"] else None
+        if not iso:
+            continue
+        days = (dt.date.fromisoformat(iso) - today).days
+        if days > RETIRE_WARN_DAYS:
+            continue
+        when = "today" if days == 0 else f"in {days} days" if days > 0 else f"{-days} days ago"
+        verb = "retired" if days < 0 else "retires"
+        out.append(
+            f"deployment {d['deployment']} runs {d['model']}, which {verb} on {iso} ({when}); "
+            "move it to a newer model (fclaude models --all lists them)"
+        )
+    return out
+
+
+def render(listing: Listing, all_: bool, out: Output, today: dt.date | None = None) -> None:
+    """The deployed table (and with ``all_`` the catalog table) on stdout; notes and retirement
+    warnings on stderr."""
+    today = today or dt.date.today()
+    rows: list[list[Cell]] = []
     for d in listing.deployed:
         cat = d["catalog"]
         rows.append(
             [
                 d["deployment"],
-                d["model"] or "-",
-                d["version"] or "-",
-                d["sku"] or "-",
-                "-" if d["capacity"] is None else str(d["capacity"]),
-                d["state"] or "-",
-                _k(cat["context_window"]) if cat else "-",
-                _k(cat["max_output_tokens"]) if cat else "-",
-                ",".join(cat["thinking"]) if cat else "-",
+                d["model"],
+                d["version"],
+                d["sku"],
+                d["capacity"],
+                d["state"],
+                _k(cat["context_window"]) if cat else None,
+                _k(cat["max_output_tokens"]) if cat else None,
+                ",".join(cat["thinking"]) if cat else None,
+                _retires(cat["retires"] if cat else None, today),
             ]
         )
-    if len(rows) > 1:
-        out.append(_columns(rows, tty))
+    if rows:
+        out.table(DEPLOYED_COLUMNS, rows)
     else:
-        out.append("No deployments listed.\n")
+        out.line("No deployments listed.")
     if all_:
-        rest = [["MODEL", "CONTEXT", "MAX OUT", "THINKING", "VISION", "STATUS", "RETIRES", "NOTES"]]
-        for m in _not_deployed(listing):
-            rest.append(
-                [
-                    m.id,
-                    _k(m.context_window),
-                    _k(m.max_output_tokens),
-                    ",".join(m.thinking),
-                    "yes" if m.vision else "no",
-                    m.status,
-                    m.retires.isoformat() if m.retires else "-",
-                    m.notes or "-",
-                ]
-            )
-        out.append("\nCatalog models not deployed:\n" + _columns(rest, tty))
-    return "".join(out)
+        rest: list[list[Cell]] = [
+            [
+                m.id,
+                _k(m.context_window),
+                _k(m.max_output_tokens),
+                ",".join(m.thinking),
+                "yes" if m.vision else "no",
+                m.status,
+                _retires(m.retires.isoformat() if m.retires else None, today),
+                m.notes or None,
+            ]
+            for m in _not_deployed(listing)
+        ]
+        out.line()
+        out.line("Catalog models not deployed:")
+        out.table(CATALOG_COLUMNS, rest)
+    for note in listing.notes:
+        out.note(f"{note}.")
+    for warning in _retire_warnings(listing, today):
+        out.warning(warning)
 
 
 # --- the command ---------------------------------------------------------------------------------
-
-
-def _stderr(text: str) -> None:
-    sys.stderr.write(text.rstrip() + "\n")
-    sys.stderr.flush()
-
-
-def _warn(text: str) -> None:
-    sys.stderr.write(f"fclaude: warning: {text}\n")
-
-
-def _trace(text: str) -> None:
-    sys.stderr.write("".join(f"[debug] {line}\n" for line in text.splitlines()))
 
 
 def models(
@@ -372,20 +349,18 @@ def models(
     """
     from foundry_cli.cli._errors import paragraph
     from foundry_cli.config.settings import resolve
-    from foundry_cli.render.console import is_tty
 
     s = state(ctx, profile, debug, emulator_, scenario)
     with emulator_overrides(s) as overrides:
         resolved = resolve({"deployment": model}, profile=s.profile, overrides=overrides)
         found = from_control_plane(resolved, s.debug)
         listing = found if isinstance(found, Listing) else by_probe(resolved, s.debug, found)
+    out = Output()
     if json_out:
-        sys.stdout.write(json.dumps(listing_json(listing, all_), ensure_ascii=False) + "\n")
+        out.json(listing_json(listing, all_))
     else:
-        sys.stdout.write(render_text(listing, all_, is_tty(sys.stdout)))
-        for note in listing.notes:
-            sys.stderr.write(f"fclaude: note: {note}.\n")
-    sys.stdout.flush()
+        render(listing, all_, out)
+    out.flush()
     if listing.missing is not None:
-        sys.stderr.write(f"fclaude: {paragraph(listing.missing, what='Deployment not found')}\n")
+        out.say(paragraph(listing.missing, what="Deployment not found"))
         raise typer.Exit(int(ExitCode.FAILED))

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from typing import Annotated, Any
 
 import typer
 
 from foundry_cli.cli._options import JsonOpt
+from foundry_cli.render.output import Column, Output
 
 app = typer.Typer(
     help="List, inspect, select and delete profiles.",
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+LIST_COLUMNS = (
+    Column(""),  # "*" marks the default profile
+    Column("NAME", min_width=12),
+    Column("ENDPOINT", min_width=16),
+    Column("API", drop=2),
+    Column("AUTH", drop=1),
+    Column("DEPLOYMENT", min_width=12, drop=3),
+)
+SHOW_COLUMNS = (
+    Column("SETTING", min_width=16),
+    Column("VALUE", min_width=16),
+    Column("SOURCE", min_width=12),
 )
 
 NameArg = Annotated[str | None, typer.Argument(help="Profile name (default: the active one).")]
@@ -45,18 +58,20 @@ def profile_list(json_out: JsonOpt = False) -> None:
         }
         for name, p in sorted(doc.get("profiles", {}).items())
     ]
+    out = Output()
     if json_out:
-        sys.stdout.write(json.dumps(rows) + "\n")
+        out.json(rows)
         return
     if not rows:
-        sys.stderr.write("fclaude: no profiles yet; create one with `fclaude login`.\n")
+        out.note("no profiles yet; create one with `fclaude login`.")
         return
-    for r in rows:
-        mark = "*" if r["default"] else " "
-        sys.stdout.write(
-            f"{mark} {r['name']:<16} {r['endpoint'] or '-':<48} {r['api'] or '-':<10} "
-            f"{r['auth'] or '-':<18} {r['deployment'] or '-'}\n"
-        )
+    out.table(
+        LIST_COLUMNS,
+        [
+            ["*" if r["default"] else "", r["name"], r["endpoint"], r["api"], r["auth"], r["deployment"]]
+            for r in rows
+        ],
+    )
 
 
 @app.command("show")
@@ -85,15 +100,17 @@ def profile_show(name: NameArg = None, json_out: JsonOpt = False) -> None:
         out["warnings"].append(f"${var} overrides the profile's saved {setting}")
     if resolved.endpoint is not None and resolved.endpoint.notes:
         out["warnings"] += [f"endpoint: {n}" for n in resolved.endpoint.notes]
+    sink = Output()
     if json_out:
-        sys.stdout.write(json.dumps(out) + "\n")
+        sink.json(out)
         return
-    sys.stdout.write(f"profile: {resolved.profile or '(none: environment and defaults only)'}\n")
-    for key, item in out["settings"].items():
-        value = "-" if item["value"] is None else item["value"]
-        sys.stdout.write(f"  {key:<24} {value!s:<52} {item['source']}\n")
+    sink.line(f"profile: {resolved.profile or '(none: environment and defaults only)'}")
+    sink.table(
+        SHOW_COLUMNS,
+        [[key, item["value"], item["source"]] for key, item in out["settings"].items()],
+    )
     for w in out["warnings"]:
-        sys.stderr.write(f"fclaude: warning: {w}\n")
+        sink.warning(w)
 
 
 @app.command("use")
@@ -102,11 +119,10 @@ def profile_use(name: Annotated[str, typer.Argument(help="Profile to make the de
     from foundry_cli.config.store import set_default
 
     set_default(_paths(), name)
-    sys.stderr.write(f"fclaude: default profile is now {name!r}.\n")
+    out = Output()
+    out.say(f"default profile is now {name!r}.")
     if os.environ.get("FCLAUDE_PROFILE") and os.environ["FCLAUDE_PROFILE"] != name:
-        sys.stderr.write(
-            f"fclaude: warning: $FCLAUDE_PROFILE={os.environ['FCLAUDE_PROFILE']} still takes precedence.\n"
-        )
+        out.warning(f"$FCLAUDE_PROFILE={os.environ['FCLAUDE_PROFILE']} still takes precedence.")
 
 
 @app.command("remove")
@@ -120,4 +136,4 @@ def profile_remove(name: Annotated[str, typer.Argument(help="Profile to delete, 
     remove_profile(paths, name)
     forget_profile(paths, name)
     _forget_tokens(paths, name)
-    sys.stderr.write(f"fclaude: removed profile {name!r} and its secrets.\n")
+    Output().say(f"removed profile {name!r} and its secrets.")

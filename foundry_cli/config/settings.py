@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from foundry_cli.config.endpoint import Endpoint, normalise_endpoint
 from foundry_cli.config.paths import Paths, get_paths
 from foundry_cli.config.toml_io import read_toml
 from foundry_cli.errors import ConfigError, UsageError
 
-API_FORMATS = ("messages", "responses")
+ApiFormat = Literal["messages", "responses"]
+API_FORMATS: tuple[ApiFormat, ...] = ("messages", "responses")
 AUTH_MODES = (
     "api-key",
     "azure-cli",
@@ -183,6 +184,13 @@ SETTINGS: tuple[Setting, ...] = (
         coerce=_float(0.05, 3600),
     ),
     Setting(
+        "timeout",
+        "total seconds for one request, retries and the whole answer included (0 = no limit)",
+        env=("FCLAUDE_TIMEOUT",),
+        default=600.0,
+        coerce=_float(0, 86400),
+    ),
+    Setting(
         "max_retries",
         "retries on 408/429/5xx/529",
         env=("FCLAUDE_MAX_RETRIES",),
@@ -235,20 +243,86 @@ class Value:
 
 
 @dataclass(frozen=True)
-class Resolved:
-    """The outcome of :func:`resolve`: every setting's value and where it came from."""
+class Settings:
+    """The outcome of :func:`resolve`: every setting as a typed attribute, and where it came from.
+
+    One attribute per entry of :data:`SETTINGS` (a test keeps the two in step), so a misspelt setting
+    is a type error. ``endpoint`` is the normalised :class:`Endpoint` (the raw text and its source are
+    in ``values["endpoint"]``); :meth:`require_endpoint` is the non-optional view once one is needed.
+    """
 
     profile: str | None
-    values: Mapping[str, Value]
     endpoint: Endpoint | None
+    #: each setting's value and source, for ``profile show`` and doctor
+    values: Mapping[str, Value]
     #: env vars whose value shadows a different value saved in the profile
-    shadowed: tuple[tuple[str, str], ...] = ()
+    shadowed: tuple[tuple[str, str], ...]
 
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name].value
+    project: str | None
+    api: ApiFormat
+    auth: str
+    deployment: str | None
+    api_version: str
+    max_tokens: int
+    thinking_budget: int
+    temperature: float | None
+    scope: str
+    tenant_id: str | None
+    client_id: str | None
+    subscription_id: str | None
+    authority_host: str
+    management_endpoint: str
+    connect_timeout: float
+    read_timeout: float
+    timeout: float
+    max_retries: int
+    history: bool
+    client_certificate_path: str | None
+    federated_token_file: str | None
+    key_command: str | None
+    api_key: str | None = field(repr=False)
+    client_secret: str | None = field(repr=False)
+    ad_token: str | None = field(repr=False)
 
     def source(self, name: str) -> str:
         return self.values[name].source
+
+    def value_of(self, name: str) -> Any:
+        """A setting's value by name, for code that walks the registry (the typed attributes are
+        for everything else)."""
+        return self.values[name].value
+
+    def require_endpoint(self) -> Endpoint:
+        """The endpoint, or the ``endpoint-missing`` configuration error.
+
+        Raises:
+            ConfigError: no endpoint is configured.
+        """
+        if self.endpoint is None:
+            raise ConfigError(
+                "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT / "
+                "AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator ask ...",
+                row="endpoint-missing",
+            )
+        return self.endpoint
+
+    def replace(self, **changes: Value) -> Settings:
+        """A copy with some settings replaced (value and source), e.g. a control-plane scope."""
+        return _build(self.profile, {**self.values, **changes}, self.endpoint, self.shadowed)
+
+
+#: the settings that are attributes of :class:`Settings` under their own name
+TYPED_NAMES = tuple(s.name for s in SETTINGS if s.name != "endpoint")
+
+
+def _build(
+    profile: str | None,
+    values: Mapping[str, Value],
+    endpoint: Endpoint | None,
+    shadowed: tuple[tuple[str, str], ...],
+) -> Settings:
+    typed: dict[str, Any] = {name: values[name].value for name in TYPED_NAMES}
+    return Settings(profile=profile, endpoint=endpoint, values=dict(values), shadowed=shadowed, **typed)
 
 
 def _coerce(setting: Setting, raw: Any, where: str) -> Any:
@@ -304,7 +378,7 @@ def resolve(
     paths: Paths | None = None,
     secrets: Mapping[str, str] | None = None,
     overrides: Mapping[str, Value] | None = None,
-) -> Resolved:
+) -> Settings:
     """Resolve every setting: flags > env > profile (+ its secrets) > derived > defaults.
 
     ``flags`` maps setting names to values given on the command line (None = not given).
@@ -362,4 +436,4 @@ def resolve(
             )
         if endpoint.hinted_api and values["api"].source == "default":
             values["api"] = Value(endpoint.hinted_api, "derived from endpoint form")
-    return Resolved(profile=name, values=values, endpoint=endpoint, shadowed=tuple(shadowed))
+    return _build(name, values, endpoint, tuple(shadowed))

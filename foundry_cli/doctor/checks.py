@@ -7,7 +7,6 @@ earlier checks each one needs. Nothing here prints: ``cli/doctor.py`` draws the 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import socket
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 
 from foundry_cli.auth.factory import ENV_NAME
 from foundry_cli.config.endpoint import Endpoint
-from foundry_cli.config.settings import DEFAULT_API_VERSION, Settings, Value
+from foundry_cli.config.settings import DEFAULT_API_VERSION, Settings
 from foundry_cli.doctor.classify import classify
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
 from foundry_cli.errors import ApiError, ConfigError, FclaudeError
@@ -352,9 +351,9 @@ def check_token(ctx: Context) -> Outcome:
     r = ctx.r
     if not ctx.entra():
         return skipped("api-key auth: requests carry the key, no Entra ID token")
-    from foundry_cli.auth.factory import make_credential
+    from foundry_cli import connect
 
-    ctx.credential = make_credential(r, prompt=None, env=ctx.env)
+    ctx.credential = connect.credential(r, env=ctx.env)
     started = time.perf_counter()
     headers = ctx.credential.headers(r.api)
     ctx.token = headers.get("authorization", "").partition(" ")[2] or None
@@ -409,18 +408,12 @@ def check_control_plane(ctx: Context) -> Outcome:
         return skipped("no subscription_id: control-plane checks off (region and role come from the probe)")
     if not ctx.entra() or r.ad_token:
         return skipped("api-key or ready-token auth: no control-plane token")
-    try:
-        from foundry_cli.api import arm
-    except ImportError:
-        return skipped("this build has no control-plane client")
-    from foundry_cli.auth.factory import make_credential
+    from foundry_cli import connect
 
-    mgmt = str(r.management_endpoint).rstrip("/")
-    scoped = dataclasses.replace(
-        r, values={**r.values, "scope": Value(management_scope(mgmt), "control plane")}
-    )
-    credential = make_credential(scoped, prompt=None, env=ctx.env)
-    client = arm.ArmClient(mgmt, credential, transport=ctx.transport, debug=ctx.debug)
+    credential = connect.management_credential(r, env=ctx.env)
+    if credential is None:  # the checks above rule this out; keep the type checker honest
+        return skipped("no control-plane token for this auth mode")
+    client = connect.arm_client(r, credential, transport=ctx.transport, debug=ctx.debug)
     try:
         ep = ctx.endpoint()
         account = client.find_account(subscription_id=str(r.subscription_id), host=ep.host)
@@ -450,28 +443,18 @@ def check_control_plane(ctx: Context) -> Outcome:
     )
 
 
-def management_scope(mgmt: str) -> str:
-    """``{management_endpoint}/.default``; a loopback endpoint (the emulator, a local ARM proxy)
-    stands in for Azure Resource Manager, so its tokens are for ``https://management.azure.com``."""
-    host = urlsplit(mgmt).hostname or ""
-    return ("https://management.azure.com" if _loopback(host) else mgmt) + "/.default"
-
-
 # --- the live probe -----------------------------------------------------------------------
 
 
 def check_probe(ctx: Context) -> Outcome:
-    from foundry_cli.api.client import ClientConfig, FoundryClient
-    from foundry_cli.api.transport import RetryPolicy
+    from foundry_cli import connect
     from foundry_cli.api.types import Message, Request, TextDelta
 
     r = ctx.r
     if not r.deployment:
         return skipped("no deployment configured")
     if ctx.credential is None:
-        from foundry_cli.auth.factory import make_credential
-
-        ctx.credential = make_credential(r, prompt=None, env=ctx.env)
+        ctx.credential = connect.credential(r, env=ctx.env)
     ev = ProbeEvidence()
     ctx.probe = ev
 
@@ -483,20 +466,8 @@ def check_probe(ctx: Context) -> Outcome:
         row = classify(err)
         ev.retry_row = row.id if row else None
 
-    client = FoundryClient(
-        ClientConfig(
-            endpoint=ctx.endpoint(),
-            api=r.api,
-            project=r.project,
-            api_version=r.api_version,
-            connect_timeout=r.connect_timeout,
-            read_timeout=r.read_timeout,
-        ),
-        ctx.credential,
-        retry=RetryPolicy(max_retries=r.max_retries),
-        transport=ctx.transport,
-        debug=ctx.debug,
-        on_retry=on_retry,
+    client = connect.foundry_client(
+        r, ctx.credential, debug=ctx.debug, on_retry=on_retry, transport=ctx.transport
     )
     # with thinking configured, the smallest request that exercises it: the minimum budget
     budget = MIN_THINKING if r.thinking_budget else 0
@@ -510,8 +481,9 @@ def check_probe(ctx: Context) -> Outcome:
     start = attempt[0] = time.perf_counter()
     times: list[float] = []
     wait_ms = 0.0  # from the start of the attempt that answered to its first text delta
+    answer = client.send(req)
     try:
-        for event in client.events(req):
+        for event in answer:
             now = (time.perf_counter() - start) * 1000
             if ev.first_event_ms is None:
                 ev.first_event_ms = now
@@ -530,7 +502,7 @@ def check_probe(ctx: Context) -> Outcome:
     finally:
         client.close()
         ev.total_ms = (time.perf_counter() - start) * 1000
-        meta = client.meta
+        meta = answer.meta
         if meta is not None:
             ev.status, ev.request_id, ev.region, ev.headers = (
                 meta.status,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from foundry_cli.config.settings import Resolved, resolve
+from foundry_cli.config.settings import Settings, resolve
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_CANARY = "canary-SECRET-0a1b2c3d4e5f-never-print-me"
 
 
-def resolved_from(env: Mapping[str, str]) -> Resolved:
+def resolved_from(env: Mapping[str, str]) -> Settings:
     return resolve(env=dict(env))
 
 

@@ -284,7 +284,9 @@ def test_check_runs_one_check(doctor: Fclaude, emu: Emulator) -> None:
 def test_list_checks(doctor: Fclaude) -> None:
     r = doctor("doctor", "--list-checks")
     assert r.exit_code == 0
-    assert [line.split()[0] for line in r.stdout.splitlines()] == list(CHECK_IDS)
+    header, *rows = r.stdout.splitlines()
+    assert header.split() == ["CHECK", "KIND", "TITLE", "DEPENDS", "ON"]
+    assert [line.split()[0] for line in rows] == list(CHECK_IDS)
 
 
 def test_strict_makes_a_warning_fail(doctor: Fclaude, tmp_path: Path) -> None:

@@ -71,7 +71,15 @@ def test_history_commands_in_every_mode(fclaude: Fclaude) -> None:
     for prompt in ("alpha question", "beta question", "gamma needle"):
         assert fclaude("ask", prompt).exit_code == 0
     table = fclaude("history", "list")
-    assert table.exit_code == 0 and len(table.stdout.splitlines()) == 3 and "gamma needle" in table.stdout
+    assert table.exit_code == 0, table.stderr
+    header, *lines = table.stdout.splitlines()
+    assert header.split() == ["ID", "UPDATED", "TURNS", "STATUS", "DEPLOYMENT", "PROFILE", "TITLE"]
+    assert [line.split()[-2:] for line in lines] == [
+        ["gamma", "needle"],
+        ["beta", "question"],
+        ["alpha", "question"],
+    ]
+    assert lines[0].split()[3:6] == ["1", "complete", "claude-sonnet-4-5"]
     found = fclaude("history", "list", "--search", "NEEDLE", "--json")
     [row] = json.loads(found.stdout)
     assert row["title"] == "gamma needle"

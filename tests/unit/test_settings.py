@@ -26,9 +26,9 @@ def test_fclaude_home_holds_every_file(tmp_path: Path) -> None:
 def test_defaults_with_nothing_configured(tmp_path: Path) -> None:
     r = resolve(env={"FCLAUDE_HOME": str(tmp_path)})
     assert r.profile is None and r.endpoint is None
-    assert r["api"] == "messages" and r.source("api") == "default"
-    assert r["max_tokens"] == 4096 and r["api_version"] == "2025-11-15-preview"
-    assert r["scope"] == "https://ai.azure.com/.default"
+    assert r.api == "messages" and r.source("api") == "default"
+    assert r.max_tokens == 4096 and r.api_version == "2025-11-15-preview"
+    assert r.scope == "https://ai.azure.com/.default"
 
 
 def test_precedence_flag_over_env_over_profile_over_default(tmp_path: Path) -> None:
@@ -37,12 +37,12 @@ def test_precedence_flag_over_env_over_profile_over_default(tmp_path: Path) -> N
     env = {"FCLAUDE_HOME": str(tmp_path), "FCLAUDE_DEPLOYMENT": "from-env"}
     r = resolve({"deployment": None}, env=env)
     assert r.profile == "work"  # default_profile set by the first save
-    assert (r["deployment"], r.source("deployment")) == ("from-env", "env FCLAUDE_DEPLOYMENT")
-    assert (r["max_tokens"], r.source("max_tokens")) == (1000, "profile work")
+    assert (r.deployment, r.source("deployment")) == ("from-env", "env FCLAUDE_DEPLOYMENT")
+    assert (r.max_tokens, r.source("max_tokens")) == (1000, "profile work")
     assert r.source("temperature") == "default"
     assert ("deployment", "FCLAUDE_DEPLOYMENT") in r.shadowed
     r = resolve({"deployment": "from-flag"}, env=env)
-    assert (r["deployment"], r.source("deployment")) == ("from-flag", "flag")
+    assert (r.deployment, r.source("deployment")) == ("from-flag", "flag")
 
 
 def test_overrides_sit_between_flags_and_env(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_zero_config_endpoint_names(tmp_path: Path, var: str, value: str, root: 
 @pytest.mark.parametrize("var", ["FCLAUDE_API_KEY", "ANTHROPIC_FOUNDRY_API_KEY", "AZURE_API_KEY"])
 def test_zero_config_key_names(tmp_path: Path, var: str) -> None:
     r = resolve(env={"FCLAUDE_HOME": str(tmp_path), var: "k-123"})
-    assert (r["api_key"], r.source("api_key")) == ("k-123", f"env {var}")
+    assert (r.api_key, r.source("api_key")) == ("k-123", f"env {var}")
 
 
 def test_endpoint_form_derives_project_and_api(tmp_path: Path) -> None:
@@ -86,10 +86,10 @@ def test_endpoint_form_derives_project_and_api(tmp_path: Path) -> None:
         "FCLAUDE_ENDPOINT": "https://r.services.ai.azure.com/api/projects/p1",
     }
     r = resolve(env=env)
-    assert r["project"] == "p1" and r.source("project").startswith("derived")
-    assert r["api"] == "responses" and r.source("api") == "derived from endpoint form"
+    assert r.project == "p1" and r.source("project").startswith("derived")
+    assert r.api == "responses" and r.source("api") == "derived from endpoint form"
     r = resolve({"api": "messages"}, env=env)
-    assert r["api"] == "messages"  # an explicit choice beats the hint
+    assert r.api == "messages"  # an explicit choice beats the hint
 
 
 def test_secret_from_secrets_file_and_env_wins(tmp_path: Path) -> None:
@@ -97,11 +97,11 @@ def test_secret_from_secrets_file_and_env_wins(tmp_path: Path) -> None:
     save_profile(paths, "work", {"endpoint": "myres"})
     set_profile_secret(paths, "work", "api_key", "from-file")
     r = resolve(env={"FCLAUDE_HOME": str(tmp_path)})
-    assert (r["api_key"], r.source("api_key")) == ("from-file", "secrets.toml")
+    assert (r.api_key, r.source("api_key")) == ("from-file", "secrets.toml")
     assert (paths.secrets_file.stat().st_mode & 0o777) == 0o600
     assert "from-file" not in paths.config_file.read_text()
     r = resolve(env={"FCLAUDE_HOME": str(tmp_path), "FCLAUDE_API_KEY": "from-env"})
-    assert r["api_key"] == "from-env"
+    assert r.api_key == "from-env"
 
 
 def test_secret_is_never_saved_in_config(tmp_path: Path) -> None:
