@@ -2,7 +2,7 @@
 
 Runs N turns of the same long answer through the path ``fclaude chat`` uses for every message
 (:meth:`foundry_cli.cli._repl.Repl.send`: build the request from the whole conversation, stream the
-events through ``ask.run`` into a fresh ``MarkdownRenderer`` and a ``ResultBuilder``, keep the turn),
+events through the turn runner (``cli/turn.py``) into a fresh ``MarkdownRenderer``, keep the turn),
 with stdout on a real pseudo-terminal (100x40) drained by another process, as a terminal would.
 
 - default: no network; a stand-in client replays the emulator's ``long:N`` answer as text deltas.
@@ -34,11 +34,15 @@ from render_stream import drain  # noqa: E402 - the sibling bench's pty drainer
 
 
 class ReplayClient:
-    """Just what ``ask.run`` needs from a FoundryClient: ``events(req)`` and ``meta``."""
+    """Just what the turn runner needs from a FoundryClient: ``send(req)`` returning an ``Answer``."""
 
     def __init__(self, deltas: list[str]) -> None:
         self.deltas = deltas
-        self.meta: Any = None
+
+    def send(self, req: Any) -> Any:
+        from foundry_cli.api.client import Answer
+
+        return Answer(req, api="messages", events=lambda answer: self.events(req))
 
     def events(self, req: Any) -> Iterator[Any]:
         from foundry_cli.api.types import Started, Stop, TextDelta, UsageUpdate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from foundry_cli.api import messages, responses
-from foundry_cli.api.error_body import parse_error, request_id_from
+from foundry_cli.api.error_body import parse_error, region_from, request_id_from
 from foundry_cli.api.transport import RETRY_STATUSES, RetryPolicy, check_url, make_client, redact_url
 from foundry_cli.api.types import (
     ApiFormat,
@@ -29,11 +30,17 @@ from foundry_cli.api.types import (
 )
 from foundry_cli.config.endpoint import Endpoint
 from foundry_cli.errors import ApiError, ConfigError, NetworkError, StreamInterrupted
+from foundry_cli.sanitize import one_line
 
 if TYPE_CHECKING:
     import httpx2
 
 MAX_ERROR_BODY = 1024 * 1024
+#: characters of answer text (and thinking) per requested output token before a stream is cut off:
+#: a token is a few characters; a server that never stops must not fill memory and history
+CHARS_PER_TOKEN_BOUND = 32
+#: the absolute bound on an answer's text, whatever max_tokens says
+MAX_ANSWER_CHARS = 64 * 1024 * 1024
 
 #: called before each retry sleep: (the error that caused it, seconds to wait, retry number)
 OnRetry = Callable[[ApiError, float, int], None]
@@ -47,9 +54,150 @@ class ClientConfig:
     api_version: str = "2025-11-15-preview"
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    #: seconds for one answer from sending to its last event, retries included; 0 = no limit
+    total_timeout: float = 0.0
+
+
+class Answer:
+    """One request's answer (llm's ``Response`` is the model).
+
+    Iterate it for the wire-neutral :data:`StreamEvent` s; each one is folded into :attr:`result` as
+    it passes (text, thinking, model, usage, stop reason), and the HTTP response's request id, region
+    and headers are in :attr:`meta` as soon as it opens. So after a cut stream, an error or Ctrl-C the
+    caller still holds everything that arrived: nothing travels on exceptions or on the client.
+
+    Iteration raises ``ApiError``/``NetworkError`` before the first event (nothing was shown yet) and
+    ``StreamInterrupted`` after it (a cut, a stall, an error event, a malformed event, the answer
+    passing its size bound, or the total timeout); ``result.incomplete`` stays True unless the
+    terminal event arrived.
+    """
+
+    def __init__(
+        self,
+        request: Request,
+        *,
+        api: str,
+        events: Callable[[Answer], Iterator[StreamEvent]],
+        clock: Callable[[], float] = time.perf_counter,
+        total_timeout: float = 0.0,
+    ) -> None:
+        self.request = request
+        self.meta: ResponseMeta | None = None
+        #: True once a text or thinking event arrived (output may have been shown)
+        self.started = False
+        self._events = events
+        self._clock = clock
+        self._start = clock()
+        self._deadline = self._start + total_timeout if total_timeout > 0 else None
+        self._limit = min(max(request.max_tokens, 1024) * CHARS_PER_TOKEN_BOUND, MAX_ANSWER_CHARS)
+        self._chars = 0
+        self._text: list[str] = []
+        self._thinking: list[list[str]] = []
+        self._signatures: list[str] = []
+        self._result = Result(api=api, deployment=request.deployment, incomplete=True)
+        self._iterated = False
+        self._source: Iterator[StreamEvent] | None = None
+
+    # -- the stream --------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[StreamEvent]:
+        if self._iterated:
+            raise RuntimeError("an Answer is iterated once")
+        self._iterated = True
+        self._source = self._events(self)
+        try:
+            for ev in self._source:
+                self._fold(ev)
+                yield ev
+                self._check_bounds()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop reading: the HTTP response is closed (idempotent; iteration ends with it)."""
+        source, self._source = self._source, None
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()  # a generator source closes its HTTP response in its ``finally``
+        if self._result.total_ms is None and self._iterated:
+            self._result.total_ms = (self._clock() - self._start) * 1000
+
+    def complete(self) -> Result:
+        """Read the whole answer (no rendering) and return :attr:`result`."""
+        for _ in self:
+            pass
+        return self.result
+
+    def opened(self, meta: ResponseMeta) -> None:
+        """Called by the client when the HTTP response (2xx or not) arrives."""
+        self.meta = meta
+        self._result.request_id, self._result.region = meta.request_id, meta.region
+
+    def check_deadline(self, what: str) -> None:
+        """Raise when the total timeout has passed (called between attempts and events)."""
+        if self._deadline is None or self._clock() < self._deadline:
+            return
+        limit = self._deadline - self._start
+        message = f"no complete answer within {limit:g} s (FCLAUDE_TIMEOUT / `timeout`) while {what}."
+        if self.started:
+            raise StreamInterrupted(f"The answer was stopped: {message}")
+        raise NetworkError(message[0].upper() + message[1:], status=0, code="Timeout")
+
+    @property
+    def result(self) -> Result:
+        """Everything that arrived so far, assembled."""
+        r = self._result
+        r.text = "".join(self._text)
+        r.thinking = [
+            ThinkingBlock("".join(t), s) for t, s in zip(self._thinking, self._signatures, strict=True)
+        ]
+        if r.total_ms is None:  # still open: the time so far
+            return dataclasses.replace(r, total_ms=(self._clock() - self._start) * 1000)
+        return r
+
+    # -- folding -------------------------------------------------------------------------------
+
+    def _fold(self, ev: StreamEvent) -> None:
+        r = self._result
+        if isinstance(ev, TextDelta | ThinkingDelta):
+            if not self.started:
+                self.started = True
+                r.first_token_ms = (self._clock() - self._start) * 1000
+            self._chars += len(ev.text)
+        if isinstance(ev, TextDelta):
+            self._text.append(ev.text)
+        elif isinstance(ev, ThinkingStart):
+            self._thinking.append([])
+            self._signatures.append("")
+        elif isinstance(ev, ThinkingDelta):
+            if not self._thinking:
+                self._fold(ThinkingStart())
+            self._thinking[-1].append(ev.text)
+        elif isinstance(ev, ThinkingSignature) and self._signatures:
+            self._signatures[-1] += ev.signature
+        elif isinstance(ev, Started):
+            r.model = ev.model or r.model
+        elif isinstance(ev, UsageUpdate):
+            r.usage.input_tokens = ev.input_tokens if ev.input_tokens is not None else r.usage.input_tokens
+            r.usage.output_tokens = (
+                ev.output_tokens if ev.output_tokens is not None else r.usage.output_tokens
+            )
+        elif isinstance(ev, Stop):
+            r.stop_reason = ev.reason
+            r.incomplete = ev.incomplete
+
+    def _check_bounds(self) -> None:
+        if self._chars > self._limit:
+            raise StreamInterrupted(
+                f"The answer passed {self._limit:,} characters, far beyond max_tokens "
+                f"({self.request.max_tokens}); fclaude stopped reading (a server that does not stop)."
+            )
+        self.check_deadline("reading the answer")
 
 
 class FoundryClient:
+    """Sends requests to one endpoint with one credential; :meth:`send` returns an :class:`Answer`."""
+
     def __init__(
         self,
         config: ClientConfig,
@@ -64,7 +212,6 @@ class FoundryClient:
         self.credential = credential
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
-        self.meta: ResponseMeta | None = None
         self._debug = debug
         self._http = make_client(
             connect_timeout=config.connect_timeout,
@@ -119,13 +266,22 @@ class FoundryClient:
 
     # -- sending -------------------------------------------------------------------------
 
-    def _open(self, req: Request) -> httpx2.Response:
+    def send(self, req: Request) -> Answer:
+        """The answer to ``req``; nothing is sent until it is iterated.
+
+        Raises (while iterating): see :class:`Answer`; also ConfigError when the endpoint cannot
+        carry this request.
+        """
+        return Answer(req, api=self.config.api, events=self._stream, total_timeout=self.config.total_timeout)
+
+    def _open(self, req: Request, answer: Answer) -> httpx2.Response:
         """Send until a 2xx arrives; retry only here, before any output exists."""
         import httpx2
 
         attempt = 0
         reauthed = False
         while True:
+            answer.check_deadline("waiting for the service")
             request = self._build(req)
             try:
                 response = self._http.send(request, stream=True)
@@ -138,11 +294,13 @@ class FoundryClient:
                 attempt += 1
                 continue
             headers = {k.lower(): v for k, v in response.headers.items()}
-            self.meta = ResponseMeta(
-                status=response.status_code,
-                request_id=request_id_from(headers),
-                region=headers.get("x-ms-region"),
-                headers=tuple(headers.items()),
+            answer.opened(
+                ResponseMeta(
+                    status=response.status_code,
+                    request_id=request_id_from(headers),
+                    region=region_from(headers),
+                    headers=tuple(headers.items()),
+                )
             )
             if response.status_code < 400:
                 return response
@@ -168,71 +326,66 @@ class FoundryClient:
             self.on_retry(err, delay, attempt + 1)
         self.retry.sleep(delay)
 
-    def events(self, req: Request) -> Iterator[StreamEvent]:
-        """Send ``req`` and yield its events (streamed or not).
-
-        Raises:
-            ApiError / NetworkError: before the first event (nothing was shown yet).
-            StreamInterrupted: after events began: a cut, a stall, or an error event.
-            ConfigError: the endpoint cannot carry this request.
-        """
+    def _stream(self, answer: Answer) -> Iterator[StreamEvent]:
+        """The events of one answer; the producer behind :class:`Answer`."""
         import httpx2
 
-        response = self._open(req)
-        started = False
+        response = self._open(answer.request, answer)
         try:
             ctype = response.headers.get("content-type", "")
             if "text/event-stream" not in ctype:
                 # non-streaming, or a gateway that buffered a streamed answer into JSON
                 raw = _read_bounded(response, limit=64 * 1024 * 1024)
-                yield from self._parse_json(raw)
+                yield from self._parse_json(raw, response.status_code)
                 return
-            parser: messages.StreamParser | responses.StreamParser = (
-                messages.StreamParser() if self.config.api == "messages" else responses.StreamParser()
-            )
-            stopped = False
-            for sse in httpx2.EventSource(response):
-                if not sse.data or sse.data == "[DONE]":
-                    continue
-                try:
-                    data = json.loads(sse.data)
-                except ValueError:
-                    if self._debug:
-                        self._debug(f"! ignored a non-JSON event {sse.event!r}")
-                    continue
-                if not isinstance(data, dict):
-                    continue
-                for ev in parser.feed(sse.event, data):
-                    started = True
-                    stopped = stopped or isinstance(ev, Stop)
-                    yield ev
-            if not stopped:
-                raise StreamInterrupted(
-                    "The stream ended before the answer was complete (no terminal event)."
-                )
+            yield from self._sse(response, answer)
         except ApiError as exc:  # an error event inside a 200 stream
-            exc.request_id = exc.request_id or (self.meta.request_id if self.meta else None)
-            if not started:
+            exc.request_id = exc.request_id or (answer.meta.request_id if answer.meta else None)
+            if not answer.started:
                 raise
             raise StreamInterrupted(f"The service sent an error mid-stream: {exc}", cause=exc) from None
         except httpx2.TransportError as exc:
             err = _network_error(exc, str(response.request.url))
             raise StreamInterrupted(f"The stream broke off: {err.message}", cause=err) from None
+        except httpx2.SSEError as exc:
+            raise StreamInterrupted(f"The event stream was malformed ({exc}).") from None
         finally:
             response.close()
 
-    def _parse_json(self, raw: bytes) -> Iterator[StreamEvent]:
+    def _sse(self, response: httpx2.Response, answer: Answer) -> Iterator[StreamEvent]:
+        import httpx2
+
+        parser: messages.StreamParser | responses.StreamParser = (
+            messages.StreamParser() if self.config.api == "messages" else responses.StreamParser()
+        )
+        stopped = False
+        for sse in httpx2.EventSource(response):
+            answer.check_deadline("reading the answer")
+            if not sse.data or sse.data == "[DONE]":
+                continue
+            try:
+                data = json.loads(sse.data)
+            except (ValueError, RecursionError):
+                if self._debug:
+                    self._debug(f"! ignored a non-JSON event {one_line(sse.event, 40)!r}")
+                continue
+            if not isinstance(data, dict):
+                continue
+            for ev in parser.feed(sse.event, data):
+                stopped = stopped or isinstance(ev, Stop)
+                yield ev
+        if not stopped:
+            raise StreamInterrupted("The stream ended before the answer was complete (no terminal event).")
+
+    def _parse_json(self, raw: bytes, status: int) -> Iterator[StreamEvent]:
         try:
             doc = json.loads(raw)
-        except ValueError:
-            status = self.meta.status if self.meta else 200
+        except (ValueError, RecursionError):
             raise ApiError(
                 f"Expected JSON or an event stream, got {len(raw)} bytes of something else.", status=status
             ) from None
         if not isinstance(doc, dict):
-            raise ApiError(
-                "Expected a JSON object in the response.", status=self.meta.status if self.meta else 200
-            )
+            raise ApiError("Expected a JSON object in the response.", status=status)
         yield from (messages.parse_body(doc) if self.config.api == "messages" else responses.parse_body(doc))
 
 
@@ -247,14 +400,57 @@ def _read_bounded(response: httpx2.Response, limit: int = MAX_ERROR_BODY) -> byt
     return b"".join(chunks)
 
 
+#: RemoteProtocolError texts that mean the connection ended early (worth a retry), as opposed to a
+#: response fclaude cannot read at all (oversized or malformed status line or headers)
+_DISCONNECTS = ("disconnect", "closed", "incomplete", "without sending", "reset")
+
+
+def _unreadable_response(exc: Exception) -> bool:
+    import httpx2
+
+    text = str(exc).lower()
+    return isinstance(exc, httpx2.RemoteProtocolError) and not any(d in text for d in _DISCONNECTS)
+
+
 def _retryable_network(exc: Exception) -> bool:
+    """Whether a transport failure may heal on a second attempt.
+
+    Not: TLS trust problems; a request the HTTP library refused to send (``LocalProtocolError``,
+    e.g. a header value with a line break: it would fail the same way, and its text holds the value);
+    a response fclaude cannot read (oversized or malformed headers: the server would send it again).
+    """
+    import httpx2
+
+    if isinstance(exc, httpx2.LocalProtocolError) or _unreadable_response(exc):
+        return False
     text = str(exc).lower()
     return "certificate" not in text and "ssl" not in text  # TLS trust problems do not heal by retrying
 
 
 def _network_error(exc: Exception, url: str) -> NetworkError:
+    """The NetworkError for a transport failure. Its text never holds a request header value (a
+    local protocol error quotes the offending value: it may be a key), and server bytes quoted by the
+    HTTP library are made safe like any server text."""
     import httpx2
 
+    from foundry_cli.api.error_body import server_text
+
+    if isinstance(exc, httpx2.LocalProtocolError):
+        return NetworkError(
+            "the HTTP library refused to send the request (a header value with a line break, a control "
+            f"or a non-ASCII character; the value is not shown) for {redact_url(url)}.",
+            status=0,
+            code=type(exc).__name__,
+        )
+    if _unreadable_response(exc):
+        return NetworkError(
+            f"the server's response could not be read ({server_text(str(exc), 200)}: oversized or malformed "
+            f"status line or headers, from a misbehaving server or gateway, not a network setup problem) "
+            f"for {redact_url(url)}.",
+            status=0,
+            code=type(exc).__name__,
+            row="service-error",
+        )
     what = {
         httpx2.ConnectTimeout: "connecting timed out",
         httpx2.ReadTimeout: "no data arrived within the read timeout (a stalled connection)",
@@ -265,57 +461,8 @@ def _network_error(exc: Exception, url: str) -> NetworkError:
         httpx2.ProxyError: "the proxy refused the connection",
     }
     label = next((v for k, v in what.items() if isinstance(exc, k)), "network error")
-    detail = str(exc) or type(exc).__name__
+    detail = server_text(str(exc), 300) or type(exc).__name__
     return NetworkError(f"{label} ({detail}) for {redact_url(url)}.", status=0, code=type(exc).__name__)
-
-
-class ResultBuilder:
-    """Folds events into a :class:`Result`, timing first token and total from ``start``."""
-
-    def __init__(self, *, api: str, deployment: str, clock: Callable[[], float] = time.perf_counter) -> None:
-        self._clock = clock
-        self._start = clock()
-        self._text: list[str] = []
-        self._thinking: list[list[str]] = []
-        self._signatures: list[str] = []
-        self.result = Result(api=api, deployment=deployment, incomplete=True)
-
-    def feed(self, ev: StreamEvent) -> None:
-        r = self.result
-        if isinstance(ev, TextDelta | ThinkingDelta) and r.first_token_ms is None:
-            r.first_token_ms = (self._clock() - self._start) * 1000
-        if isinstance(ev, TextDelta):
-            self._text.append(ev.text)
-        elif isinstance(ev, ThinkingStart):
-            self._thinking.append([])
-            self._signatures.append("")
-        elif isinstance(ev, ThinkingDelta):
-            if not self._thinking:
-                self.feed(ThinkingStart())
-            self._thinking[-1].append(ev.text)
-        elif isinstance(ev, ThinkingSignature) and self._signatures:
-            self._signatures[-1] += ev.signature
-        elif isinstance(ev, Started):
-            r.model = ev.model or r.model
-        elif isinstance(ev, UsageUpdate):
-            r.usage.input_tokens = ev.input_tokens if ev.input_tokens is not None else r.usage.input_tokens
-            r.usage.output_tokens = (
-                ev.output_tokens if ev.output_tokens is not None else r.usage.output_tokens
-            )
-        elif isinstance(ev, Stop):
-            r.stop_reason = ev.reason
-            r.incomplete = ev.incomplete
-
-    def finish(self, meta: ResponseMeta | None) -> Result:
-        r = self.result
-        r.text = "".join(self._text)
-        r.thinking = [
-            ThinkingBlock("".join(t), s) for t, s in zip(self._thinking, self._signatures, strict=True)
-        ]
-        r.total_ms = (self._clock() - self._start) * 1000
-        if meta is not None:
-            r.request_id, r.region = meta.request_id, meta.region
-        return r
 
 
 def result_json(r: Result) -> dict[str, Any]:

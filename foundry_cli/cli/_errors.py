@@ -36,8 +36,15 @@ def exit_code_for(exc: FclaudeError) -> ExitCode:
     return ExitCode.FAILED
 
 
-def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
-    """One paragraph: what failed (with evidence), the likely cause, the fix."""
+def request_id_of(exc: FclaudeError) -> str | None:
+    """The request id the failure carries (its own, or its cause's for a cut stream)."""
+    evidence = exc.cause if isinstance(exc, StreamInterrupted) else exc
+    return evidence.request_id if isinstance(evidence, ApiError) else None
+
+
+def paragraph(exc: FclaudeError, *, what: str = "The request failed", shown: bool = True) -> str:
+    """One paragraph: what failed (with evidence), the likely cause, the fix. ``shown`` says whether
+    part of an answer was printed (a cut stream's paragraph then says the answer above is incomplete)."""
     from foundry_cli.doctor.table import classify
 
     if isinstance(exc, AuthError) and what == "The request failed":
@@ -51,7 +58,7 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
         extra = [f"request id {evidence.request_id}" if evidence.request_id else "", evidence.region or ""]
         if any(extra):
             text += f" [{', '.join(e for e in extra if e)}]"
-    if isinstance(exc, StreamInterrupted):
+    if isinstance(exc, StreamInterrupted) and shown:
         text += " The answer above is incomplete."
     if isinstance(exc, StreamInterrupted) and isinstance(evidence, NetworkError):
         # a drop or stall after the answer began is not a DNS/TLS/proxy-setup problem
@@ -69,7 +76,9 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed") -> str:
     return text.strip()
 
 
-def report(exc: FclaudeError, err: TextIO, *, what: str = "The request failed") -> ExitCode:
-    err.write(f"fclaude: {paragraph(exc, what=what)}\n")
+def report(
+    exc: FclaudeError, err: TextIO, *, what: str = "The request failed", shown: bool = True
+) -> ExitCode:
+    err.write(f"fclaude: {paragraph(exc, what=what, shown=shown)}\n")
     err.flush()
     return exit_code_for(exc)

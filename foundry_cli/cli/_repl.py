@@ -3,10 +3,10 @@
 Imported only by the ``chat`` command (and the chat benchmark); prompt_toolkit is imported only when
 the interactive prompt is built, so :meth:`Repl.send` can be driven without a terminal.
 
-Each answer streams through :func:`foundry_cli.cli.ask.run` with a fresh renderer, so the cost of
-showing an answer never depends on earlier turns. Every turn is stored with
-:func:`foundry_cli.cli._history.record` as soon as it ends (complete, interrupted, incomplete or
-error), so a killed terminal loses nothing that had completed.
+Each answer goes through the turn runner :func:`foundry_cli.cli.turn.run_turn` (shared with
+``ask``) with a fresh renderer, so the cost of showing an answer never depends on earlier turns, and
+every turn is stored in history as soon as it ends (complete, interrupted, incomplete or error), so a
+killed terminal loses nothing that had completed. This module maps the turn's outcome to the prompt.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from foundry_cli.cli._client import make_client
-from foundry_cli.cli._history import forget, record
-from foundry_cli.cli.ask import build_request, run
-from foundry_cli.errors import FclaudeError, StreamInterrupted, UsageError
-from foundry_cli.history.store import Status, Turn
+from foundry_cli.cli._history import forget
+from foundry_cli.cli.turn import Outcome, build_request, run_turn
+from foundry_cli.errors import FclaudeError, UsageError
+from foundry_cli.history.store import Turn
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from foundry_cli.api.client import FoundryClient
     from foundry_cli.api.types import Attachment, Message, Request, Result
-    from foundry_cli.config.settings import Resolved
+    from foundry_cli.config.settings import Settings
 
 PROMPT = "› "
 CONTINUATION = "· "
@@ -89,7 +89,7 @@ class Repl:
 
     def __init__(
         self,
-        resolved: Resolved,
+        resolved: Settings,
         *,
         system: str | None,
         debug: bool = False,
@@ -101,10 +101,10 @@ class Repl:
     ) -> None:
         self.resolved = resolved
         self.system = system
-        self.deployment: str = resolved["deployment"] or ""
-        self.thinking: int = resolved["thinking_budget"] or 0
-        self.max_tokens: int = resolved["max_tokens"]
-        self.api: str = resolved["api"]
+        self.deployment: str = resolved.deployment or ""
+        self.thinking: int = resolved.thinking_budget or 0
+        self.max_tokens: int = resolved.max_tokens
+        self.api: str = resolved.api
         self.debug = debug
         self.show_thinking = show_thinking
         self.keep_history = keep_history
@@ -126,7 +126,7 @@ class Repl:
 
     def check(self) -> None:
         """Fail early (before the prompt shows) on a missing endpoint/deployment or a bad budget."""
-        build_request(self.resolved, "check", self.system, stream=True)
+        self.request("check")
 
     def resume(self, conversation_id: int | None) -> None:
         """Load an earlier conversation (the last one when ``conversation_id`` is None) into context."""
@@ -175,16 +175,12 @@ class Repl:
         return tuple(out)
 
     def request(self, prompt: str, files: tuple[Attachment, ...] = ()) -> Request:
-        from foundry_cli.api.types import Request
-
-        return Request(
-            deployment=self.deployment,
-            messages=self.messages(prompt, files),
-            max_tokens=self.max_tokens,
+        return build_request(
+            self.resolved,
+            self.messages(prompt, files),
             system=self.system,
+            deployment=self.deployment,
             thinking_budget=self.thinking,
-            temperature=self.resolved["temperature"],
-            stream=True,
         )
 
     @property
@@ -199,20 +195,15 @@ class Repl:
                 self._client.close()
             self._client = None
 
-    def _record(self, req: Request, result: Result | None, status: Status, error: str | None = None) -> None:
-        if not self.keep_history:
+    def _keep(self, outcome: Outcome) -> None:
+        if outcome.result is None:
             return
-        self._last_turn_id = None
-        ids = record(self.resolved, req, result, status, error=error, conversation_id=self.conversation_id)
-        if ids is not None:
-            self.conversation_id, self._last_turn_id = ids
-
-    def _keep(self, req: Request, result: Result, status: Status) -> None:
-        turn = self._turn(req, result, status)
-        turn.id = self._last_turn_id  # so /undo and /retry can take it back out of history too
+        turn = self._turn(outcome, outcome.result)
+        turn.id = outcome.ids[1] if outcome.ids else None  # so /undo and /retry can take it back
         self.context.append(turn)
-        if req.messages[-1].attachments:
-            self._files[id(turn)] = req.messages[-1].attachments
+        if outcome.request.messages[-1].attachments:
+            self._files[id(turn)] = outcome.request.messages[-1].attachments
+        self.usage.append((outcome.result.usage.input_tokens, outcome.result.usage.output_tokens))
 
     def _pop(self) -> tuple[Turn, tuple[Attachment, ...]]:
         """Take the last exchange back, from the conversation and from history."""
@@ -220,11 +211,12 @@ class Repl:
         forget(turn.id)
         return turn, self._files.pop(id(turn), ())
 
-    def _turn(self, req: Request, result: Result, status: Status) -> Turn:
+    def _turn(self, outcome: Outcome, result: Result) -> Turn:
+        req = outcome.request
         return Turn(
             prompt=req.messages[-1].text,
             answer=result.text,
-            status=status,
+            status=outcome.status,
             system=req.system,
             thinking=[{"text": t.text, "signature": t.signature} for t in result.thinking],
             model=result.model,
@@ -244,43 +236,42 @@ class Repl:
             files, self.pending_files = self.pending_files, ()
         req = self.request(prompt, files)
         self.failed_prompt, self.failed_files = None, ()
-        try:
-            result = run(self.client, req, api=self.api, json_out=False, show_thinking=self.show_thinking)
-        except KeyboardInterrupt as exc:
-            partial: Result | None = getattr(exc, "result", None)
-            self._record(req, partial, "interrupted")
-            self.close()  # the interrupted response may hold a half-read connection
-            if partial is not None and partial.text:
-                self._keep(req, partial, "interrupted")
-                self.usage.append((partial.usage.input_tokens, partial.usage.output_tokens))
-                self._say("[interrupted: the partial answer is kept; /retry asks again, /undo drops it]")
-            else:
-                self.failed_prompt, self.failed_files = prompt, files
-                self._say("[interrupted before any answer; /retry resends the message]")
+        outcome = run_turn(
+            self.client,
+            req,
+            self.resolved,
+            show_thinking=self.show_thinking,
+            keep_history=self.keep_history,
+            conversation_id=self.conversation_id,
+            out=self.out,
+            err=self.err,
+        )
+        if outcome.ids is not None:
+            self.conversation_id = outcome.ids[0]
+        if outcome.status == "complete":
+            self._keep(outcome)
+            if outcome.result is not None and outcome.result.stop_reason == "max_tokens":
+                self._say(f"[the answer stopped at the max-tokens limit ({req.max_tokens})]")
+            return True
+        if outcome.status != "error":
+            self.close()  # an interrupted or cut response may hold a half-read connection
+        if outcome.status == "interrupted" and outcome.result is not None and outcome.result.text:
+            self._keep(outcome)
+            self._say("[interrupted: the partial answer is kept; /retry asks again, /undo drops it]")
             return False
-        except StreamInterrupted as exc:
+        self.failed_prompt, self.failed_files = prompt, files
+        if outcome.status == "interrupted":
+            self._say("[interrupted before any answer; /retry resends the message]")
+            return False
+        if outcome.error is not None:
             from foundry_cli.cli._errors import report
 
-            self._record(req, getattr(exc, "result", None), "incomplete", error=str(exc.message))
-            report(exc, self.err, what="The answer is incomplete")
-            self.failed_prompt, self.failed_files = prompt, files
-            self._say("[the conversation is unchanged; /retry resends the message]")
-            self.close()
-            return False
-        except FclaudeError as exc:
-            from foundry_cli.cli._errors import report
-
-            self._record(req, None, "error", error=str(exc))
-            report(exc, self.err)
-            self.failed_prompt, self.failed_files = prompt, files
-            self._say("[the conversation is unchanged; /retry resends the message]")
-            return False
-        self._record(req, result, "complete")
-        self._keep(req, result, "complete")
-        self.usage.append((result.usage.input_tokens, result.usage.output_tokens))
-        if result.stop_reason == "max_tokens":
-            self._say(f"[the answer stopped at the max-tokens limit ({req.max_tokens})]")
-        return True
+            what = "The request failed"
+            if outcome.status == "incomplete":
+                what = "The answer is incomplete" if outcome.shown else "No answer arrived"
+            report(outcome.error, self.err, what=what, shown=outcome.shown)
+        self._say("[the conversation is unchanged; /retry resends the message]")
+        return False
 
     # -- slash commands ------------------------------------------------------------------------
 
@@ -454,11 +445,20 @@ class Repl:
             deployment=self.deployment,
             last_status=turns[-1].status,
         )
-        path = Path(arg).expanduser()
+        from foundry_cli.config.fileio import atomic_write, os_error_label
+
         try:
-            path.write_text(to_markdown(summary, turns), encoding="utf-8")
+            path = Path(arg).expanduser()
+        except RuntimeError:  # ~nouser/chat.md
+            self._say(f"/save: cannot write {arg}: that home folder does not exist")
+            return
+        if not path.parent.is_dir():
+            self._say(f"/save: cannot write {path}: no folder {path.parent}")
+            return
+        try:  # 0600, temp file + rename: never half a file, never written through a symlink
+            atomic_write(path, to_markdown(summary, turns).encode("utf-8"), mode=0o600)
         except OSError as exc:
-            self._say(f"/save: cannot write {path}: {exc.strerror or exc}")
+            self._say(f"/save: cannot write {path}: {os_error_label(exc)}")
             return
         self._say(f"Saved {len(turns)} turns to {path}")
 

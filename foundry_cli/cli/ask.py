@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from foundry_cli.cli._client import make_client
-from foundry_cli.cli._history import record
 from foundry_cli.cli._options import (
     ApiOpt,
     AttachOpt,
@@ -30,12 +28,10 @@ from foundry_cli.cli._options import (
 )
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.cli.exit_codes import ExitCode
-from foundry_cli.errors import ConfigError, FclaudeError, StreamInterrupted, UsageError
+from foundry_cli.errors import FclaudeError, UsageError
 
 if TYPE_CHECKING:
-    from foundry_cli.api.client import FoundryClient
-    from foundry_cli.api.types import Attachment, Request, Result
-    from foundry_cli.config.settings import Resolved
+    from foundry_cli.cli.turn import Outcome
 
 MAX_STDIN = 16 * 1024 * 1024
 
@@ -73,93 +69,6 @@ def read_prompt(words: list[str] | None, *, use_stdin: bool = True) -> str:
     return prompt
 
 
-def request_flags(
-    model: str | None,
-    max_tokens: int | None,
-    thinking: int | None,
-    temperature: float | None,
-    api: str | None,
-) -> dict[str, object]:
-    """The request options ask and chat share, as settings flags for ``resolve``."""
-    return {
-        "deployment": model,
-        "max_tokens": max_tokens,
-        "thinking_budget": thinking,
-        "temperature": temperature,
-        "api": api,
-    }
-
-
-def build_request(
-    resolved: Resolved,
-    prompt: str,
-    system: str | None,
-    stream: bool,
-    attachments: tuple[Attachment, ...] = (),
-) -> Request:
-    from foundry_cli.api.types import Message, Request
-
-    if resolved.endpoint is None:
-        raise ConfigError(
-            "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT / "
-            "AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator ask ...",
-            row="endpoint-missing",
-        )
-    if not resolved["deployment"]:
-        raise ConfigError(
-            "No deployment: pass -m NAME, or set `deployment` in the profile or FCLAUDE_DEPLOYMENT."
-        )
-    budget, max_tokens = resolved["thinking_budget"], resolved["max_tokens"]
-    if budget and not 1024 <= budget < max_tokens:
-        raise UsageError(
-            f"--thinking {budget} must be at least 1024 and less than --max-tokens ({max_tokens}); "
-            f"e.g. --thinking 2048 --max-tokens {max(max_tokens, 4096)}."
-        )
-    return Request(
-        deployment=resolved["deployment"],
-        messages=(Message("user", prompt, attachments=attachments),),
-        max_tokens=max_tokens,
-        system=system,
-        thinking_budget=budget,
-        temperature=resolved["temperature"],
-        stream=stream,
-    )
-
-
-def run(client: FoundryClient, req: Request, *, api: str, json_out: bool, show_thinking: bool) -> Result:
-    """Stream ``req``, rendering as it arrives. Raises StreamInterrupted / KeyboardInterrupt with
-    ``.result`` attached so the caller can still print what arrived."""
-    from foundry_cli.api.client import ResultBuilder
-    from foundry_cli.api.types import TextDelta, ThinkingDelta
-    from foundry_cli.render.console import decide_mode
-    from foundry_cli.render.stream import make_renderer
-
-    builder = ResultBuilder(api=api, deployment=req.deployment)
-    renderer = None
-    if not json_out:
-        renderer = make_renderer(
-            decide_mode(sys.stdout, env=os.environ), sys.stdout, sys.stderr, env=os.environ
-        )
-    try:
-        for ev in client.events(req):
-            builder.feed(ev)
-            if renderer is None:
-                continue
-            if isinstance(ev, TextDelta):
-                renderer.text(ev.text)
-            elif isinstance(ev, ThinkingDelta) and show_thinking:
-                renderer.thinking(ev.text)
-    except (StreamInterrupted, KeyboardInterrupt) as exc:
-        if renderer is not None:
-            renderer.close()
-        exc.result = builder.finish(client.meta)  # type: ignore[union-attr]
-        exc.result.incomplete = True  # type: ignore[union-attr]
-        raise
-    if renderer is not None:
-        renderer.close()
-    return builder.finish(client.meta)
-
-
 def ask(
     ctx: typer.Context,
     prompt: Annotated[list[str] | None, typer.Argument(help="The prompt; stdin is appended.")] = None,
@@ -185,7 +94,8 @@ def ask(
     fclaude ask --json -m claude-haiku-4-5 "one word for blue"
     """
     from foundry_cli.api.attachments import load
-    from foundry_cli.api.client import result_json
+    from foundry_cli.api.types import Message
+    from foundry_cli.cli.turn import build_request, request_flags, run_turn
     from foundry_cli.config.settings import resolve
 
     s = state(ctx, profile, debug, emulator_, scenario)
@@ -195,43 +105,71 @@ def ask(
     text = read_prompt(prompt, use_stdin=not stdin_file)
     flags = request_flags(model, max_tokens, thinking, temperature, api)
     with emulator_overrides(s) as overrides:
-        resolved = resolve(flags, profile=s.profile, overrides=overrides)
-        req = build_request(resolved, text, system, stream=not no_stream, attachments=attachments)
-        keep = resolved["history"] and not no_history
-        with make_client(resolved, s.debug) as client:
-            try:
-                result = run(client, req, api=resolved["api"], json_out=json_out, show_thinking=show_thinking)
-            except StreamInterrupted as exc:
-                partial = exc.result  # type: ignore[attr-defined]
-                if keep:
-                    record(resolved, req, partial, "incomplete", error=str(exc.message))
-                if json_out:
-                    _print_json(result_json(partial))
-                from foundry_cli.cli._errors import report
-
-                report(exc, sys.stderr, what="The answer is incomplete")
-                raise typer.Exit(int(ExitCode.FAILED)) from None
-            except KeyboardInterrupt as exc:
-                partial = getattr(exc, "result", None)
-                if keep:
-                    record(resolved, req, partial, "interrupted")
-                if json_out and partial is not None:
-                    _print_json(result_json(partial))
-                sys.stderr.write("fclaude: interrupted; the answer above is incomplete.\n")
-                raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-            except FclaudeError as exc:  # failed before any output: the prompt is still kept
-                if keep:
-                    record(resolved, req, None, "error", error=str(exc))
-                raise
-            if keep:
-                record(resolved, req, result, "complete")
-    if json_out:
-        _print_json(result_json(result))
-    if result.stop_reason == "max_tokens":
-        sys.stderr.write(
-            f"fclaude: the answer stopped at the max_tokens limit ({req.max_tokens}); "
-            "raise --max-tokens for more.\n"
+        settings = resolve(flags, profile=s.profile, overrides=overrides)
+        req = build_request(
+            settings, (Message("user", text, attachments=attachments),), system=system, stream=not no_stream
         )
+        try:
+            with make_client(settings, s.debug) as client:
+                outcome = run_turn(
+                    client,
+                    req,
+                    settings,
+                    render=not json_out,
+                    show_thinking=show_thinking,
+                    keep_history=settings.history and not no_history,
+                )
+        except FclaudeError as exc:  # the client could not be made (credential prerequisites)
+            if json_out:
+                _print_json(error_json(exc))
+            raise
+    raise typer.Exit(int(finish(outcome, json_out=json_out)))
+
+
+def finish(outcome: Outcome, *, json_out: bool) -> ExitCode:
+    """Map a turn's outcome to ask's output and exit code."""
+    from foundry_cli.api.client import result_json
+    from foundry_cli.cli._errors import report
+
+    result, error = outcome.result, outcome.error
+    if json_out and result is not None and outcome.status != "error":
+        _print_json(result_json(result))
+    if outcome.status == "complete":
+        if result is not None and result.stop_reason == "max_tokens":
+            sys.stderr.write(
+                f"fclaude: the answer stopped at the max_tokens limit ({outcome.request.max_tokens}); "
+                "raise --max-tokens for more.\n"
+            )
+        return ExitCode.OK
+    if outcome.status == "interrupted":
+        where = "the answer above is incomplete" if outcome.shown else "no answer had arrived yet"
+        sys.stderr.write(f"fclaude: interrupted; {where}.\n")
+        return ExitCode.INTERRUPTED
+    if error is None:  # not reached: incomplete and error outcomes carry their error
+        return ExitCode.FAILED
+    if json_out and outcome.status == "error":
+        _print_json(error_json(error))
+    what = "The request failed"
+    if outcome.status == "incomplete":
+        what = "The answer is incomplete" if outcome.shown else "No answer arrived"
+    return report(error, sys.stderr, what=what, shown=outcome.shown)
+
+
+def error_json(exc: FclaudeError) -> dict[str, object]:
+    """The ``--json`` failure object: scripts never have to scrape stderr."""
+    from foundry_cli.cli._errors import exit_code_for, paragraph, request_id_of
+    from foundry_cli.doctor.table import classify
+
+    row = classify(exc)
+    return {
+        "error": {
+            "row": exc.row or (row.id if row else None),
+            "message": paragraph(exc),
+            "status": getattr(exc, "status", None) or None,
+            "request_id": request_id_of(exc),
+            "exit_code": int(exit_code_for(exc)),
+        }
+    }
 
 
 def _print_json(doc: object) -> None:

@@ -27,7 +27,7 @@ from foundry_cli.cli._options import (
     ThinkingOpt,
 )
 from foundry_cli.cli._state import emulator_overrides, state
-from foundry_cli.cli.ask import request_flags
+from foundry_cli.cli.turn import request_flags
 from foundry_cli.errors import UsageError
 
 ContinueOpt = Annotated[
@@ -88,7 +88,7 @@ def chat(
             system=system,
             debug=s.debug,
             show_thinking=show_thinking,
-            keep_history=bool(resolved["history"]) and not no_history,
+            keep_history=bool(resolved.history) and not no_history,
         )
         repl.check()
         repl.pending_files = files  # sent with the first message

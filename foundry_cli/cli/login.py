@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -211,30 +212,23 @@ def _settle_default(paths: Paths, name: str, *, switch: bool, verified: bool) ->
 
 def _verify(profile: str, debug: bool) -> ExitCode:
     """A live one-token probe; on failure show the error-table row (the profile stays saved)."""
-    from foundry_cli.api.types import Message, Request
+    from foundry_cli.api.types import Message
     from foundry_cli.cli._client import make_client
     from foundry_cli.cli._errors import report
+    from foundry_cli.cli.turn import build_request
     from foundry_cli.config.settings import resolve
 
     try:
         resolved = resolve(profile=profile)
-        req = Request(
-            deployment=resolved["deployment"],
-            messages=(Message("user", "Reply with OK."),),
-            max_tokens=16,
-            stream=False,
-        )
+        req = build_request(resolved, (Message("user", "Reply with OK."),), system=None, stream=False)
+        req = dataclasses.replace(req, max_tokens=16, thinking_budget=0)
         with make_client(resolved, debug) as client:
-            for _ in client.events(req):
-                pass
-            meta = client.meta
+            result = client.send(req).complete()
     except FclaudeError as exc:
         code = report(exc, sys.stderr, what="The profile was saved, but the verification request failed")
         return code
-    region = f" in {meta.region}" if meta and meta.region else ""
-    sys.stderr.write(
-        f"fclaude: verified: {resolved['deployment']} answered{region} ({resolved['api']} API).\n"
-    )
+    region = f" in {result.region}" if result.region else ""
+    sys.stderr.write(f"fclaude: verified: {resolved.deployment} answered{region} ({resolved.api} API).\n")
     return ExitCode.OK
 
 

@@ -119,7 +119,7 @@ def test_429_with_retry_after_then_success_takes_one_retry_and_waits_as_told() -
         httpx2.Response(200, headers={"content-type": "application/json"}, content=OK),
     )
     sleeps: list[float] = []
-    evs = list(client_for(script, sleeps).events(REQ))
+    evs = list(client_for(script, sleeps).send(REQ))
     assert sleeps == [7.0] and len(script.requests) == 2
     assert [e.text for e in evs if isinstance(e, TextDelta)] == ["ok"]
 
@@ -128,7 +128,7 @@ def test_backoff_without_retry_after_is_exponential_and_bounded() -> None:
     script = Script(*[httpx2.Response(503, text="busy") for _ in range(3)])
     sleeps: list[float] = []
     with pytest.raises(ApiError) as info:
-        list(client_for(script, sleeps).events(REQ))
+        list(client_for(script, sleeps).send(REQ))
     assert sleeps == [0.5, 1.0] and info.value.status == 503 and len(script.requests) == 3
 
 
@@ -137,7 +137,7 @@ def test_client_errors_are_not_retried(status: int) -> None:
     script = Script(httpx2.Response(status, json={"error": {"code": "x", "message": "no"}}))
     sleeps: list[float] = []
     with pytest.raises(ApiError):
-        list(client_for(script, sleeps).events(REQ))
+        list(client_for(script, sleeps).send(REQ))
     assert sleeps == [] and len(script.requests) == 1
 
 
@@ -147,14 +147,14 @@ def test_connection_errors_retry_then_become_network_errors() -> None:
     )
     sleeps: list[float] = []
     with pytest.raises(NetworkError) as info:
-        list(client_for(script, sleeps).events(REQ))
+        list(client_for(script, sleeps).send(REQ))
     assert len(sleeps) == 2 and "could not connect" in info.value.message
 
 
 def test_x_should_retry_false_is_obeyed() -> None:
     script = Script(httpx2.Response(529, headers={"x-should-retry": "false"}, json={"type": "error"}))
     with pytest.raises(ApiError):
-        list(client_for(script, []).events(REQ))
+        list(client_for(script, []).send(REQ))
     assert len(script.requests) == 1
 
 
@@ -168,7 +168,7 @@ def test_request_shapes_for_both_formats() -> None:
         max_tokens=4096,
         stream=False,
     )
-    list(client_for(script, []).events(req))
+    list(client_for(script, []).send(req))
     r = script.requests[0]
     assert str(r.url) == "https://myres.services.ai.azure.com/anthropic/v1/messages"
     assert r.headers["x-api-key"] == "SECRET-KEY-123" and r.headers["anthropic-version"] == "2023-06-01"
@@ -198,7 +198,7 @@ def test_request_shapes_for_both_formats() -> None:
         script = Script(httpx2.Response(200, json=resp))
         c = client_for(script, [], api="responses")
         c.config.api_version = version
-        list(c.events(req))
+        list(c.send(req))
         r = script.requests[0]
         assert str(r.url) == url and r.headers["api-key"] == "SECRET-KEY-123" and "x-api-key" not in r.headers
         body = json.loads(r.content)
@@ -211,7 +211,7 @@ def test_responses_without_project_is_a_config_error() -> None:
     c = client_for(Script(), [], api="responses")
     c.config.project = None
     with pytest.raises(ConfigError, match="project"):
-        list(c.events(REQ))
+        list(c.send(REQ))
 
 
 def test_plain_http_to_a_remote_host_is_refused() -> None:
@@ -219,7 +219,7 @@ def test_plain_http_to_a_remote_host_is_refused() -> None:
     c.config.endpoint = normalise_endpoint("http://127.0.0.1:1")
     c.config.endpoint = type(c.config.endpoint)(root="http://example.com")
     with pytest.raises(ConfigError, match="Refusing"):
-        list(c.events(REQ))
+        list(c.send(REQ))
 
 
 def test_redaction() -> None:
@@ -248,7 +248,7 @@ def test_debug_trace_redacts_secrets() -> None:
         transport=httpx2.MockTransport(script),
         debug=lines.append,
     )
-    list(c.events(REQ))
+    list(c.send(REQ))
     trace = "\n".join(lines)
     assert (
         "> POST https://myres.services.ai.azure.com/anthropic/v1/messages" in trace and "< HTTP 200" in trace

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foundry_cli.api.client import ClientConfig, FoundryClient, ResultBuilder
+from foundry_cli.api.client import ClientConfig, FoundryClient
 from foundry_cli.api.transport import RetryPolicy
 from foundry_cli.api.types import Message, Request, Stop, StreamEvent, TextDelta
 from foundry_cli.auth.api_key import ApiKeyCredential
@@ -119,11 +119,9 @@ REQ = Request(deployment="claude-sonnet-4-5", messages=(Message("user", "hi"),))
 
 
 def collect(client: FoundryClient) -> tuple[list[StreamEvent], str]:
-    evs = list(client.events(REQ))
-    b = ResultBuilder(api="x", deployment="d")
-    for e in evs:
-        b.feed(e)
-    r = b.finish(client.meta)
+    answer = client.send(REQ)
+    evs = list(answer)
+    r = answer.result
     return evs, r.text + "|" + "/".join(
         t.text + "#" + t.signature for t in r.thinking
     ) + f"|{r.usage}|{r.stop_reason}"
@@ -176,7 +174,7 @@ def test_error_event_after_output_is_stream_interrupted() -> None:
     client = make_client("messages", [body])
     got: list[StreamEvent] = []
     with pytest.raises(StreamInterrupted) as info:
-        for ev in client.events(REQ):
+        for ev in client.send(REQ):
             got.append(ev)
     assert isinstance(info.value.cause, ApiError)
     assert info.value.cause.code == "overloaded_error" and info.value.cause.status == 529
@@ -188,7 +186,7 @@ def test_error_event_before_output_is_plain_api_error() -> None:
         b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
     )
     with pytest.raises(ApiError) as info:
-        list(make_client("messages", [body]).events(REQ))
+        list(make_client("messages", [body]).send(REQ))
     assert not isinstance(info.value, StreamInterrupted) and info.value.code == "overloaded_error"
 
 
@@ -196,7 +194,7 @@ def test_responses_error_event_midstream() -> None:
     body = RESPONSES_STREAM.split(b"event: response.output_text.done")[0]
     body += b'event: error\ndata: {"type":"error","code":"server_error","message":"boom","param":null,"sequence_number":9}\n\n'
     with pytest.raises(StreamInterrupted) as info:
-        list(make_client("responses", [body]).events(REQ))
+        list(make_client("responses", [body]).send(REQ))
     assert isinstance(info.value.cause, ApiError) and info.value.cause.code == "server_error"
 
 
@@ -207,15 +205,17 @@ def test_responses_failed_is_an_error() -> None:
             "response": {"status": "failed", "error": {"code": "server_error", "message": "x"}},
         }
     )
-    with pytest.raises(StreamInterrupted):
-        list(make_client("responses", [body.encode()]).events(REQ))
+    # nothing was shown before the failure: a plain ApiError (classified like any service error)
+    with pytest.raises(ApiError) as info:
+        list(make_client("responses", [body.encode()]).send(REQ))
+    assert info.value.code == "server_error"
 
 
 def test_stream_without_terminal_event_is_incomplete(recorded: tuple[str, bytes]) -> None:
     api, body = recorded
     cut = body[: body.rindex(b"event: ")]
     with pytest.raises(StreamInterrupted, match="no terminal event"):
-        list(make_client(api, [cut]).events(REQ))
+        list(make_client(api, [cut]).send(REQ))
 
 
 def test_json_body_when_a_stream_was_asked_for() -> None:
@@ -227,7 +227,7 @@ def test_json_body_when_a_stream_was_asked_for() -> None:
         "stop_reason": "end_turn",
         "usage": {"input_tokens": 3, "output_tokens": 2},
     }
-    evs = list(make_client("messages", [json.dumps(doc).encode()], ctype="application/json").events(REQ))
+    evs = list(make_client("messages", [json.dumps(doc).encode()], ctype="application/json").send(REQ))
     assert [e.text for e in evs if isinstance(e, TextDelta)] == ["buffered answer"]
 
 

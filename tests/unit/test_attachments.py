@@ -93,7 +93,7 @@ def _sent(api: str, msg: Message) -> dict[str, object]:
         transport=httpx2.MockTransport(handler),
         retry=RetryPolicy(max_retries=0),
     )
-    list(client.events(Request(deployment="d", messages=(msg,), stream=False)))
+    list(client.send(Request(deployment="d", messages=(msg,), stream=False)))
     return json.loads(seen[0].content)  # type: ignore[no-any-return]
 
 

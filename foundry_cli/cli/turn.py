@@ -1,0 +1,241 @@
+"""One turn, for ``ask`` and ``chat`` alike.
+
+:func:`build_request` turns settings and a conversation into a checked :class:`Request`;
+:func:`run_turn` sends it, renders the answer as it arrives, records the turn in history exactly
+once with its status, and returns an :class:`Outcome` instead of raising for the endings a user
+causes or a network produces (complete, interrupted, incomplete, error). ``ask`` maps the outcome
+to output and an exit code, the chat REPL to its prompt; neither has an except-ladder of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TextIO
+
+from foundry_cli.errors import FclaudeError, StreamInterrupted, UsageError
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    from foundry_cli.api.client import Answer, FoundryClient
+    from foundry_cli.api.types import Message, Request, Result
+    from foundry_cli.config.settings import Settings
+
+TurnStatus = Literal["complete", "interrupted", "incomplete", "error"]
+
+
+def request_flags(
+    model: str | None,
+    max_tokens: int | None,
+    thinking: int | None,
+    temperature: float | None,
+    api: str | None,
+) -> dict[str, object]:
+    """The request options ask and chat share, as settings flags for ``resolve``."""
+    return {
+        "deployment": model,
+        "max_tokens": max_tokens,
+        "thinking_budget": thinking,
+        "temperature": temperature,
+        "api": api,
+    }
+
+
+def build_request(
+    settings: Settings,
+    messages: tuple[Message, ...],
+    *,
+    system: str | None,
+    stream: bool = True,
+    deployment: str | None = None,
+    thinking_budget: int | None = None,
+) -> Request:
+    """The request for ``messages`` under ``settings`` (``deployment``/``thinking_budget`` override
+    them, as chat's slash commands do).
+
+    Raises:
+        ConfigError: no endpoint or no deployment. UsageError: a thinking budget out of range.
+    """
+    from foundry_cli.api.types import Request
+    from foundry_cli.errors import ConfigError
+
+    settings.require_endpoint()
+    name = deployment or settings.deployment
+    if not name:
+        raise ConfigError(
+            "No deployment: pass -m NAME, or set `deployment` in the profile or FCLAUDE_DEPLOYMENT "
+            "(`fclaude models` lists what the resource has)."
+        )
+    budget = settings.thinking_budget if thinking_budget is None else thinking_budget
+    max_tokens = settings.max_tokens
+    if budget and not 1024 <= budget < max_tokens:
+        raise UsageError(
+            f"--thinking {budget} must be at least 1024 and less than --max-tokens ({max_tokens}); "
+            f"e.g. --thinking 2048 --max-tokens {max(max_tokens, 4096)}."
+        )
+    return Request(
+        deployment=name,
+        messages=messages,
+        max_tokens=max_tokens,
+        system=system,
+        thinking_budget=budget,
+        temperature=settings.temperature,
+        stream=stream,
+    )
+
+
+@dataclass
+class Outcome:
+    """How a turn ended, and everything it produced."""
+
+    status: TurnStatus
+    request: Request
+    #: what arrived (None when no response did: an error before the answer, Ctrl-C while connecting)
+    result: Result | None
+    #: why it did not complete (None for complete and interrupted turns)
+    error: FclaudeError | None = None
+    #: whether any answer text reached the output (so messages never speak of an answer "above"
+    #: that was never printed)
+    shown: bool = False
+    #: (conversation id, turn id) in history, when the turn was stored
+    ids: tuple[int, int] | None = None
+    #: the signal that interrupted the turn (SIGINT for Ctrl-C, SIGTERM, SIGHUP)
+    signum: int | None = None
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a turn: handled like Ctrl-C, so the turn is recorded as interrupted."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While a turn runs, SIGTERM and SIGHUP interrupt it the way Ctrl-C does (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(signum)
+
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    previous = {sig: signal.signal(sig, handler) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_turn(
+    client: FoundryClient,
+    request: Request,
+    settings: Settings,
+    *,
+    render: bool = True,
+    show_thinking: bool = False,
+    keep_history: bool = True,
+    conversation_id: int | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> Outcome:
+    """Send ``request``, render its answer on ``out`` (unless ``render`` is False, as for ``--json``),
+    and record the turn once. A closed stdout (``| head``) stops the rendering, not the turn: the
+    answer is still read and recorded, then ``BrokenPipeError`` is raised for ``main()``.
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    answer = client.send(request)
+    outcome = Outcome("complete", request, None)
+    broken_pipe = False
+    with _signals_interrupt():
+        try:
+            broken_pipe = _stream(answer, outcome, out, err, render=render, show_thinking=show_thinking)
+            outcome.result = answer.result
+        except KeyboardInterrupt as exc:
+            outcome.status = "interrupted"
+            outcome.signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+            outcome.result = answer.result if answer.meta is not None else None
+        except StreamInterrupted as exc:
+            outcome.status, outcome.error, outcome.result = "incomplete", exc, answer.result
+        except FclaudeError as exc:  # before any output: nothing was shown, the prompt is still kept
+            outcome.status, outcome.error = "error", exc
+            outcome.result = answer.result if answer.started else None
+        finally:
+            answer.close()
+        if outcome.result is not None and outcome.status != "complete":
+            outcome.result.incomplete = True
+        if keep_history:
+            outcome.ids = _record(settings, outcome, conversation_id)
+    if broken_pipe:
+        raise BrokenPipeError
+    return outcome
+
+
+def _stream(
+    answer: Answer, outcome: Outcome, out: TextIO, err: TextIO, *, render: bool, show_thinking: bool
+) -> bool:
+    """Render the answer's events; True when the reader of ``out`` went away (the rest is read
+    without rendering, so the whole answer is still recorded)."""
+    from foundry_cli.api.types import TextDelta, ThinkingDelta
+    from foundry_cli.render.console import decide_mode
+    from foundry_cli.render.stream import make_renderer
+
+    renderer = make_renderer(decide_mode(out, env=os.environ), out, err, env=os.environ) if render else None
+    try:
+        for ev in answer:
+            if renderer is None:
+                continue
+            try:
+                if isinstance(ev, TextDelta):
+                    renderer.text(ev.text)
+                    outcome.shown = outcome.shown or bool(ev.text)
+                elif isinstance(ev, ThinkingDelta) and show_thinking:
+                    renderer.thinking(ev.text)
+            except BrokenPipeError:
+                renderer = None
+                _silence(out)
+                return _drain(answer)
+    finally:
+        if renderer is not None:
+            with contextlib.suppress(BrokenPipeError):
+                renderer.close()
+    return False
+
+
+def _drain(answer: Answer) -> bool:
+    for _ in answer:
+        pass
+    return True
+
+
+def _silence(out: TextIO) -> None:
+    """Point a closed stdout at /dev/null, so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+
+
+def _record(settings: Settings, outcome: Outcome, conversation_id: int | None) -> tuple[int, int] | None:
+    from foundry_cli.cli._history import record
+
+    error = None
+    if outcome.error is not None:
+        error = outcome.error.message if isinstance(outcome.error, StreamInterrupted) else str(outcome.error)
+    return record(
+        settings,
+        outcome.request,
+        outcome.result,
+        outcome.status,
+        error=error,
+        conversation_id=conversation_id,
+    )
