@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +10,7 @@ import typer
 
 from foundry_cli.cli._options import JsonOpt
 from foundry_cli.errors import UsageError
+from foundry_cli.render.output import Column, Output
 
 if TYPE_CHECKING:
     from foundry_cli.history.store import HistoryStore
@@ -21,6 +20,16 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+LIST_COLUMNS = (
+    Column("ID", align="right"),
+    Column("UPDATED"),
+    Column("TURNS", align="right", drop=3),
+    Column("STATUS", min_width=10),
+    Column("DEPLOYMENT", min_width=12, drop=2),
+    Column("PROFILE", drop=4),
+    Column("TITLE", min_width=12, drop=1),
 )
 
 IdArg = Annotated[int, typer.Argument(help="Conversation id (from `fclaude history list`).", min=1)]
@@ -56,28 +65,37 @@ def history_list(
     """List conversations, newest first."""
     with _store() as store:
         rows = store.conversations(limit=limit, profile=profile, search=search)
+    out = Output()
     if json_out:
-        sys.stdout.write(json.dumps([asdict(r) for r in rows]) + "\n")
+        out.json([asdict(r) for r in rows])
         return
-    for r in rows:
-        title = r.title if len(r.title) <= 60 else r.title[:59] + "…"
-        sys.stdout.write(
-            f"{r.id:>6}  {_when(r.updated_at)}  {r.turns:>3} turn{'s' if r.turns != 1 else ' '}  "
-            f"{r.last_status:<11} {r.deployment or '-':<20} {title}\n"
-        )
+    if not rows:
+        out.note("no conversations in history" + (" match" if profile or search else "") + ".")
+        return
+    out.table(
+        LIST_COLUMNS,
+        [[r.id, _when(r.updated_at), r.turns, r.last_status, r.deployment, r.profile, r.title] for r in rows],
+    )
 
 
 @app.command("show")
 def history_show(conversation_id: IdArg, json_out: JsonOpt = False) -> None:
     """Show one conversation with every turn."""
-    with _store() as store:
-        summary, turns = _conversation(store, conversation_id)
-    if json_out:
-        sys.stdout.write(json.dumps({**asdict(summary), "turns": [asdict(t) for t in turns]}) + "\n")
-        return
+    _print_conversation(conversation_id, json_out=json_out, raw=False)
+
+
+def _print_conversation(conversation_id: int, *, json_out: bool, raw: bool) -> None:
+    """One conversation as JSON or markdown. ``raw``: data for a file or a program, byte-exact;
+    otherwise terminal-safe when stdout is a terminal (titles and answers are server text)."""
     from foundry_cli.history.store import to_markdown
 
-    sys.stdout.write(to_markdown(summary, turns))
+    with _store() as store:
+        summary, turns = _conversation(store, conversation_id)
+    out = Output()
+    if json_out:
+        out.json({**asdict(summary), "turns": [asdict(t) for t in turns]})
+    else:
+        out.text(to_markdown(summary, turns), raw=raw)
 
 
 @app.command("export")
@@ -88,7 +106,7 @@ def history_export(
     """Print a conversation as markdown or JSON (redirect to a file)."""
     if fmt not in ("markdown", "json"):
         raise UsageError(f"--format must be markdown or json, not {fmt!r}.")
-    history_show(conversation_id, json_out=fmt == "json")
+    _print_conversation(conversation_id, json_out=fmt == "json", raw=True)
 
 
 @app.command("rm")
@@ -105,10 +123,8 @@ def history_rm(
         if conversation_id is not None:
             if not store.delete(conversation_id):
                 raise UsageError(f"No conversation {conversation_id} in history.")
-            sys.stderr.write(f"fclaude: deleted conversation {conversation_id}.\n")
+            Output().say(f"deleted conversation {conversation_id}.")
         else:
             assert older_than is not None  # noqa: S101 - narrowed by the check above
             n = store.delete_older_than(older_than)
-            sys.stderr.write(
-                f"fclaude: deleted {n} conversation(s) idle for more than {older_than:g} days.\n"
-            )
+            Output().say(f"deleted {n} conversation(s) idle for more than {older_than:g} days.")

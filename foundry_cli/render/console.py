@@ -7,13 +7,16 @@ The mode is decided once per stream (DESIGN §2, STYLE practice 6):
   ``| less -R`` get rendered output.
 - ``"plain"`` otherwise: text exactly as the model wrote it, no escape codes at all.
 
-``NO_COLOR`` (non-empty) keeps the markdown layout but removes colour.
+``NO_COLOR`` (non-empty) keeps the markdown layout but removes colour (:func:`colour_enabled`).
+The width available for tables is :func:`terminal_width`: ``COLUMNS`` when set, else the terminal's,
+else no limit (a pipe or a file).
 
 Importing this module does not import ``rich`` (STYLE practice 14); :func:`make_console` does.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -23,7 +26,22 @@ if TYPE_CHECKING:
 
 OutputMode = Literal["markdown", "plain"]
 
-__all__ = ["OutputMode", "ansi_capable", "decide_mode", "is_tty", "live_capable", "make_console"]
+__all__ = [
+    "OutputMode",
+    "ansi_capable",
+    "colour_enabled",
+    "decide_mode",
+    "is_tty",
+    "live_capable",
+    "make_console",
+    "process_env",
+    "terminal_width",
+]
+
+
+def process_env() -> Mapping[str, str]:
+    """The process environment, for callers that were given no ``env`` of their own."""
+    return os.environ
 
 
 def is_tty(stream: TextIO) -> bool:
@@ -55,6 +73,26 @@ def decide_mode(stream: TextIO, *, env: Mapping[str, str], force_plain: bool = F
     if is_tty(stream) and env.get("TERM", "") != "dumb":
         return "markdown"
     return "plain"
+
+
+def colour_enabled(stream: TextIO, *, env: Mapping[str, str]) -> bool:
+    """Whether SGR colour may be written to ``stream``: markdown mode (a terminal that is not
+    ``dumb``, or ``FORCE_COLOR``) and no ``NO_COLOR``."""
+    return decide_mode(stream, env=env) == "markdown" and not _flag(env, "NO_COLOR")
+
+
+def terminal_width(stream: TextIO, *, env: Mapping[str, str]) -> int | None:
+    """Columns available on ``stream``: ``COLUMNS`` when it is a positive number, else the size of the
+    terminal ``stream`` is, else None (a pipe or a file: no limit)."""
+    columns = env.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not is_tty(stream):
+        return None
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or None
+    except (AttributeError, ValueError, OSError):  # no descriptor (a wrapper), or it went away
+        return None
 
 
 def live_capable(stream: TextIO, *, env: Mapping[str, str]) -> bool:

@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import json
 
+from foundry_cli.catalog import find_model
 from foundry_cli.emulator import Emulator
 from tests.support import CANARY_KEY, Fclaude, service_principal_env
 from tests.support import SP_SECRET as SECRET
 
 
 def test_control_plane_lists_every_deployment(fclaude: Fclaude, idp: Emulator) -> None:
-    r = fclaude("models", **service_principal_env(idp, control_plane=True))
+    r = fclaude("models", COLUMNS="200", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].split() == [
         "DEPLOYMENT", "MODEL", "VERSION", "SKU", "CAPACITY", "STATE", "CONTEXT", "MAX", "OUT", "THINKING",
+        "RETIRES",
     ]  # fmt: skip
+    info = find_model("claude-sonnet-4-5")
+    assert info is not None and info.retires is not None
     assert lines[1].split() == [
         "claude-sonnet-4-5", "claude-sonnet-4-5", "20250929", "GlobalStandard", "100", "Succeeded", "200K",
-        "64K", "enabled",
+        "64K", ",".join(info.thinking), info.retires.isoformat(),
     ]  # fmt: skip
+    assert "hidden" not in r.stderr, "200 columns: every column fits"
     assert {line.split()[0] for line in lines[1:]} == {
         "claude-sonnet-4-5",
         "claude-haiku-4-5",
