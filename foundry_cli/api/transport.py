@@ -1,5 +1,9 @@
 """HTTP client construction, retry policy and the redacting ``--debug`` trace.
 
+The trace shows secret headers only as their length, passes every line through
+:func:`foundry_cli.redact.scrub` (a gateway may reflect the key in a response header), and makes
+every server-sent value (reason phrase, header values) one terminal-safe line.
+
 Retries: 408/429/500/502/503/504/529 and connection failures, exponential backoff with
 jitter (0.5 s x 2^n, capped at 8 s), ``retry-after-ms`` then ``retry-after`` honoured, and
 never once the answer has started streaming (the caller only retries before a 2xx).
@@ -17,10 +21,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from foundry_cli.config.endpoint import is_loopback
 from foundry_cli.errors import ApiError, ConfigError
+from foundry_cli.redact import scrub
+from foundry_cli.sanitize import one_line
 
 if TYPE_CHECKING:
     import httpx2
 
+#: characters of one header value shown in the --debug trace
+MAX_TRACE_VALUE = 2000
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
 SECRET_HEADERS = frozenset({"api-key", "x-api-key", "authorization", "ocp-apim-subscription-key", "cookie"})
 SECRET_QUERY = re.compile(r"(key|sig|token|secret|code|password|assertion)", re.I)
@@ -82,17 +90,19 @@ def make_client(
 
     hooks: dict[str, list[Callable[..., None]]] = {"request": [], "response": []}
     if debug is not None:
-        trace = debug
+
+        def trace(lines: list[str]) -> None:
+            debug(scrub("\n".join(lines)))
 
         def on_request(request: httpx2.Request) -> None:
             lines = [f"> {request.method} {redact_url(str(request.url))}"]
-            lines += [f"> {k}: {v}" for k, v in redact_headers(request.headers.items())]
-            trace("\n".join(lines))
+            lines += [f"> {k}: {_shown(v)}" for k, v in redact_headers(request.headers.items())]
+            trace(lines)
 
         def on_response(response: httpx2.Response) -> None:
-            lines = [f"< HTTP {response.status_code} {response.reason_phrase}"]
-            lines += [f"< {k}: {v}" for k, v in redact_headers(response.headers.items())]
-            trace("\n".join(lines))
+            lines = [f"< HTTP {response.status_code} {_shown(response.reason_phrase)}"]
+            lines += [f"< {_shown(k)}: {_shown(v)}" for k, v in redact_headers(response.headers.items())]
+            trace(lines)
 
         hooks["request"].append(on_request)
         hooks["response"].append(on_response)
@@ -105,6 +115,11 @@ def make_client(
         follow_redirects=False,
         headers={"user-agent": _user_agent()},
     )
+
+
+def _shown(value: str) -> str:
+    """A header name or value for the trace: scrubbed, then one terminal-safe bounded line."""
+    return one_line(scrub(value), MAX_TRACE_VALUE)
 
 
 def _user_agent() -> str:

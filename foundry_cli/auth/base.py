@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from foundry_cli.errors import AuthError, ConfigError
+from foundry_cli.redact import register_secret
+
 REFRESH_SKEW = 300.0  # seconds before expiry at which a token counts as stale
 
 #: receives one human-readable line (a warning, or the device-code instructions); the CLI
@@ -41,6 +44,50 @@ def quiet_library_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
             logger.addHandler(logging.NullHandler())
+
+
+KEY_HINT = (
+    "Copy it again (Key 1 on the resource's 'Keys and Endpoint' page) and set it as a single line, "
+    "without quotes or spaces."
+)
+BEARER_HINT = (
+    "Get a fresh one (`az account get-access-token --scope https://ai.azure.com/.default --query "
+    "accessToken -o tsv`) and set it as a single line."
+)
+
+
+def header_problem(value: str) -> str | None:
+    """What keeps ``value`` out of an HTTP header (None when it can go): credentials are printable
+    ASCII without whitespace. Describes the problem, never the value."""
+    if value.isascii() and value.isprintable() and " " not in value:
+        return None if value else "nothing"
+    if "\n" in value or "\r" in value:
+        return "a line break"
+    if any(c.isspace() for c in value):
+        return "whitespace"
+    if not value.isascii():
+        return "a non-ASCII character (often a typographic quote or a no-break space from copying)"
+    return "a control character"
+
+
+def checked_secret(
+    value: str, source: str, *, what: str = "key", fix: str = KEY_HINT, auth: bool = False
+) -> str:
+    """``value`` when it can be sent in a header; otherwise ConfigError (exit 3), or AuthError (exit 4)
+    with ``auth`` for tokens a provider returned. The message names ``what`` and its ``source``
+    (e.g. "the key from FCLAUDE_API_KEY contains a line break"), never the value, which is registered
+    with :mod:`foundry_cli.redact` first so that no later message can show it either.
+
+    Raises:
+        ConfigError | AuthError: the value holds a line break, whitespace, a control or non-ASCII
+            character (HTTP libraries would otherwise quote the whole value in their error).
+    """
+    register_secret(value)
+    problem = header_problem(value)
+    if problem is None:
+        return value
+    message = f"The {what} from {source} contains {problem}, so it cannot be sent in an HTTP header. {fix}"
+    raise AuthError(message) if auth else ConfigError(message)
 
 
 @dataclass(frozen=True)
@@ -83,8 +130,11 @@ class BearerCredential:
         self._token: AccessToken | None = None
 
     def headers(self, api: str) -> dict[str, str]:
+        """Raises AuthError when the provider's token cannot travel in a header (named, not shown)."""
         if self._token is None or not self._token.fresh(self._clock()):
-            self._token = self.provider.get_token(self.scope)
+            token = self.provider.get_token(self.scope)
+            checked_secret(token.token, self.description, what="token", fix=BEARER_HINT, auth=True)
+            self._token = token
         return {"authorization": f"Bearer {self._token.token}"}
 
     def invalidate(self) -> bool:
