@@ -17,26 +17,47 @@ Two kinds of file live in the cache folder (``config.paths.get_paths().cache_dir
 
 Both files are written with :func:`~foundry_cli.config.fileio.atomic_write` (0600) inside a
 read-modify-write under :func:`~foundry_cli.config.fileio.locked`; readers never lock (a rename
-is atomic). A file that does not parse is set aside with a warning and rebuilt.
+is atomic). A file that does not parse (or is a FIFO, a device, or larger than any cache) is set
+aside with a warning and rebuilt. A cache folder or file that other users can write, or that
+another account owns, is refused (ConfigError, exit 3): a swapped token would send requests as
+someone else.
+
+Single flight: on a miss, :class:`CachedProvider` takes a per-key fetch lock, reads the cache
+again, and only then runs the provider; so 24 concurrent cold ``ask`` processes start one ``az``,
+and the other 23 use the token it stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from foundry_cli.auth.base import AccessToken, Notify, Refreshable, TokenProvider, ignore
-from foundry_cli.config.fileio import atomic_write, locked, set_aside
+from foundry_cli.config.fileio import (
+    NotRegular,
+    TooLarge,
+    atomic_write,
+    check_trusted,
+    locked,
+    read_bounded,
+    set_aside,
+)
 from foundry_cli.config.paths import Paths
 
 TOKENS_FILE = "tokens.json"
 VERSION = 1
+#: no token cache is anywhere near this; a bigger "cache" is set aside, not read into memory
+MAX_CACHE_BYTES = 16 * 1024 * 1024
+#: how long a cold process waits for another one fetching the same token before fetching itself
+#: (longer than the Azure CLI's 10 s timeout; a device-code login that waits for a person may take more)
+FETCH_WAIT = 30.0
 
 
 #: the profile part of keys and file names in zero-config use (no profile). Sharing it with a
@@ -75,18 +96,27 @@ class _JsonFile:
     def _parse(self, raw: bytes) -> dict[str, Any]:
         try:
             doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: a nesting bomb
             raise _Corrupt from None
         if not isinstance(doc, dict):
             raise _Corrupt
         return doc
 
     def read(self) -> dict[str, Any] | None:
-        """The parsed file, ``{}`` when missing, None when corrupt (left for :meth:`repair`)."""
+        """The parsed file, ``{}`` when missing, None when corrupt (left for :meth:`repair`).
+
+        Raises:
+            ConfigError: the folder or the file is writable by others or owned by another account.
+            OSError: the file cannot be read (permissions, I/O).
+        """
+        check_trusted(self.path.parent)
         try:
-            raw = self.path.read_bytes()
+            raw = read_bounded(self.path, MAX_CACHE_BYTES)
         except FileNotFoundError:
             return {}
+        except (NotRegular, TooLarge):  # a FIFO, a device, a runaway file: set aside and rebuilt
+            return None
+        check_trusted(self.path)
         try:
             return self._parse(raw)
         except _Corrupt:
@@ -148,6 +178,11 @@ class TokenCache:
         found = AccessToken(token, float(expires))
         return found if found.fresh(self._clock()) else None
 
+    def fetch_lock(self, key: str) -> Path:
+        """The lock a process holds while it fetches the token for ``key`` (single flight)."""
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+        return self.path.with_name(f".fetch-{digest}")
+
     def put(self, key: str, token: AccessToken) -> None:
         now = self._clock()
         with self._file.update() as doc:
@@ -202,15 +237,31 @@ class CachedProvider:
         self.description = provider.description
         self._warn = warn
 
-    def get_token(self, scope: str) -> AccessToken:
-        name = self.key.for_scope(scope)
+    def _cached(self, name: str) -> AccessToken | None:
         try:
-            hit = self.cache.get(name)
+            return self.cache.get(name)
         except OSError as exc:  # an unreadable cache is a miss, not a failure
             self._warn(f"Could not read the token cache {self.cache.path}: {exc}.")
-            hit = None
+            return None
+
+    def get_token(self, scope: str) -> AccessToken:
+        name = self.key.for_scope(scope)
+        hit = self._cached(name)
         if hit is not None:
             return hit
+        with ExitStack() as held:
+            try:  # single flight: one process fetches, the others wait and then read its token
+                held.enter_context(locked(self.cache.fetch_lock(name), timeout=FETCH_WAIT))
+            except OSError:  # lock not available (read-only folder, a stuck holder): fetch anyway
+                pass
+            else:
+                hit = self._cached(name)
+                if hit is not None:
+                    return hit
+            return self._fetch(scope, name)
+        raise AssertionError("unreachable")  # pragma: no cover - mypy: ExitStack may swallow
+
+    def _fetch(self, scope: str, name: str) -> AccessToken:
         token = self.provider.get_token(scope)
         try:
             self.cache.put(name, token)

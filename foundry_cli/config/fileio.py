@@ -257,6 +257,10 @@ def trust_problem(path: Path) -> str | None:
         st = os.stat(path)
     except OSError:
         return None
+    if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+        return (
+            f"{path} is {_kind(st.st_mode)}, not a regular file; fclaude reads only regular files. Remove it."
+        )
     me = os.geteuid()
     what = "folder" if stat.S_ISDIR(st.st_mode) else "file"
     if st.st_uid not in (me, 0):
