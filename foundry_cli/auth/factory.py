@@ -21,6 +21,7 @@ from foundry_cli.auth.base import BearerCredential, Notify, TokenProvider, ignor
 from foundry_cli.config.paths import get_paths
 from foundry_cli.config.settings import Settings
 from foundry_cli.errors import AuthError, ConfigError
+from foundry_cli.redact import register_secret
 
 #: what :func:`make_credential` returns: a key, or a bearer token from any Entra ID mode
 Credential = ApiKeyCredential | BearerCredential
@@ -55,6 +56,8 @@ def make_credential(
         AuthError: an Entra ID mode's prerequisites are missing (row ``sp-env-missing``).
     """
     env = os.environ if env is None else env  # the one fallback: callers normally inject it
+    for secret in (resolved.api_key, resolved.client_secret, resolved.ad_token):
+        register_secret(secret)  # from here on, no error text, trace or history row can show them
     mode = resolved.auth
     ad_token = resolved.ad_token
     if mode == "api-key":
