@@ -14,6 +14,7 @@ from foundry_cli.errors import (
     StreamInterrupted,
     UsageError,
 )
+from foundry_cli.redact import scrub
 
 
 def exit_code_for(exc: FclaudeError) -> ExitCode:
@@ -62,7 +63,7 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed", shown: boo
         text += " The answer above is incomplete."
     if isinstance(exc, StreamInterrupted) and isinstance(evidence, NetworkError):
         # a drop or stall after the answer began is not a DNS/TLS/proxy-setup problem
-        return text + (
+        return scrub(text) + (
             " Likely cause: the connection was closed or went silent mid-answer (a transient service "
             "problem, or a proxy's idle timeout). Fix: run the same command again; if it keeps "
             "happening at the same point, check for a proxy between you and Foundry (fclaude --debug shows "
@@ -73,7 +74,7 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed", shown: boo
         text += f" Likely cause ({row.id}): {row.cause} Fix: {row.fix}"
         if row.fix_command:
             text += f" Try: {row.fix_command}"
-    return text.strip()
+    return scrub(text.strip())  # whatever a library or a server put into the text: no secret leaves
 
 
 def report(
