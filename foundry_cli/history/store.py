@@ -28,6 +28,7 @@ from typing import Any, Literal
 from foundry_cli.config.fileio import check_trusted, ensure_private_dir, os_error_label
 from foundry_cli.errors import ConfigError
 from foundry_cli.history.migrations import migrate
+from foundry_cli.redact import scrub
 
 Status = Literal["complete", "interrupted", "incomplete", "error"]
 
@@ -224,6 +225,7 @@ class HistoryStore:
         row = asdict(turn)
         row["thinking"] = json.dumps(turn.thinking)
         row["attachments"] = json.dumps(turn.attachments)
+        row["error"] = scrub(turn.error) if turn.error else turn.error  # no secret is ever stored
         with self._tx():
             if conversation_id is None:
                 title = " ".join(turn.prompt.split())[:80]
