@@ -207,9 +207,11 @@ class FoundryClient:
         transport: httpx2.BaseTransport | None = None,
         debug: Callable[[str], None] | None = None,
         on_retry: OnRetry | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.config = config
         self.credential = credential
+        self._clock = clock
         self.retry = retry or RetryPolicy()
         self.on_retry = on_retry
         self._debug = debug
@@ -272,7 +274,13 @@ class FoundryClient:
         Raises (while iterating): see :class:`Answer`; also ConfigError when the endpoint cannot
         carry this request.
         """
-        return Answer(req, api=self.config.api, events=self._stream, total_timeout=self.config.total_timeout)
+        return Answer(
+            req,
+            api=self.config.api,
+            events=self._stream,
+            clock=self._clock,
+            total_timeout=self.config.total_timeout,
+        )
 
     def _open(self, req: Request, answer: Answer) -> httpx2.Response:
         """Send until a 2xx arrives; retry only here, before any output exists."""
@@ -427,10 +435,12 @@ def _retryable_network(exc: Exception) -> bool:
     return "certificate" not in text and "ssl" not in text  # TLS trust problems do not heal by retrying
 
 
-def _network_error(exc: Exception, url: str) -> NetworkError:
-    """The NetworkError for a transport failure. Its text never holds a request header value (a
-    local protocol error quotes the offending value: it may be a key), and server bytes quoted by the
-    HTTP library are made safe like any server text."""
+def _network_error(exc: Exception, url: str) -> ApiError:
+    """The error for a transport failure: a NetworkError, except for a response that arrived but
+    cannot be read (oversized or malformed headers), which is the server's or a gateway's fault, not
+    the network's (so no DNS/TLS/proxy advice). Its text never holds a request header value (a local
+    protocol error quotes the offending value: it may be a key), and server bytes quoted by the HTTP
+    library are made safe like any server text."""
     import httpx2
 
     from foundry_cli.api.error_body import server_text
@@ -443,13 +453,12 @@ def _network_error(exc: Exception, url: str) -> NetworkError:
             code=type(exc).__name__,
         )
     if _unreadable_response(exc):
-        return NetworkError(
+        return ApiError(
             f"the server's response could not be read ({server_text(str(exc), 200)}: oversized or malformed "
             f"status line or headers, from a misbehaving server or gateway, not a network setup problem) "
             f"for {redact_url(url)}.",
             status=0,
-            code=type(exc).__name__,
-            row="service-error",
+            code="UnreadableResponse",
         )
     what = {
         httpx2.ConnectTimeout: "connecting timed out",

@@ -54,6 +54,8 @@ def paragraph(exc: FclaudeError, *, what: str = "The request failed", shown: boo
         text = exc.message
     else:
         text = f"{what}: {exc}" if not isinstance(exc, StreamInterrupted) else exc.message
+        if isinstance(exc, StreamInterrupted) and not shown:  # say first that nothing was printed
+            text = f"{what}: {text[:1].lower()}{text[1:]}"
     evidence = exc.cause if isinstance(exc, StreamInterrupted) else exc
     if isinstance(evidence, ApiError) and not isinstance(evidence, NetworkError):
         extra = [f"request id {evidence.request_id}" if evidence.request_id else "", evidence.region or ""]

@@ -191,31 +191,26 @@ def _stream(
     from foundry_cli.render.stream import make_renderer
 
     renderer = make_renderer(decide_mode(out, env=os.environ), out, err, env=os.environ) if render else None
+    broken = False
     try:
         for ev in answer:
             if renderer is None:
-                continue
+                continue  # --json, or a reader that went away: the answer is still read whole
             try:
                 if isinstance(ev, TextDelta):
-                    renderer.text(ev.text)
+                    # before the write: a signal may land while it is under way, with text already out
                     outcome.shown = outcome.shown or bool(ev.text)
+                    renderer.text(ev.text)
                 elif isinstance(ev, ThinkingDelta) and show_thinking:
                     renderer.thinking(ev.text)
             except BrokenPipeError:
-                renderer = None
+                renderer, broken = None, True
                 _silence(out)
-                return _drain(answer)
     finally:
         if renderer is not None:
             with contextlib.suppress(BrokenPipeError):
                 renderer.close()
-    return False
-
-
-def _drain(answer: Answer) -> bool:
-    for _ in answer:
-        pass
-    return True
+    return broken
 
 
 def _silence(out: TextIO) -> None:

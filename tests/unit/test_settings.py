@@ -153,3 +153,32 @@ def test_config_writes_are_atomic_and_private(tmp_path: Path) -> None:
     assert leftovers == []
     r = resolve(profile="b", env={"FCLAUDE_HOME": str(tmp_path)})
     assert r.endpoint is not None and r.endpoint.root == "https://y.services.ai.azure.com"
+
+
+def test_every_registry_entry_is_a_typed_attribute(tmp_path: Path) -> None:
+    import dataclasses
+    import typing
+
+    from foundry_cli.config.settings import SETTINGS, Settings
+
+    meta = {"profile", "endpoint", "values", "shadowed"}
+    fields = {f.name for f in dataclasses.fields(Settings)} - meta
+    assert fields == {s.name for s in SETTINGS} - {"endpoint"}
+    hints = typing.get_type_hints(Settings)
+    r = resolve(env={"FCLAUDE_HOME": str(tmp_path), "FCLAUDE_MAX_TOKENS": "77", "FCLAUDE_ENDPOINT": "myres"})
+    for name in fields:  # the attribute is the resolved value, of the declared type
+        assert getattr(r, name) == r.values[name].value
+    assert r.max_tokens == 77 and isinstance(r.max_tokens, int) and hints["max_tokens"] is int
+    assert r.require_endpoint().root == "https://myres.services.ai.azure.com"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.max_tokens = 1  # type: ignore[misc]
+    scoped = r.replace(scope=Value("https://management.azure.com/.default", "control plane"))
+    assert scoped.scope.startswith("https://management") and scoped.source("scope") == "control plane"
+    assert r.scope != scoped.scope  # the original is untouched
+
+
+def test_a_missing_endpoint_is_the_endpoint_missing_row(tmp_path: Path) -> None:
+    r = resolve(env={"FCLAUDE_HOME": str(tmp_path)})
+    with pytest.raises(ConfigError) as info:
+        r.require_endpoint()
+    assert info.value.row == "endpoint-missing"
