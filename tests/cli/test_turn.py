@@ -47,15 +47,18 @@ def test_a_signal_mid_answer_is_recorded_as_interrupted(
 
 
 def test_a_closed_pipe_exits_quietly_and_keeps_the_turn(fclaude: Fclaude, fclaude_proc: Fclaude) -> None:
-    done = subprocess.run(
-        f"{sys.executable} -m foundry_cli ask 'one line only' | head -c 1",
-        shell=True,  # a fixed pipeline, to close stdout the way `| head` does
+    ask = subprocess.Popen(
+        [sys.executable, "-m", "foundry_cli", "ask", "one line only"],
         env=fclaude_proc.env,
-        capture_output=True,
-        timeout=60,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
-    assert len(done.stdout) == 1
-    assert b"Traceback" not in done.stderr and b"unexpected error" not in done.stderr, done.stderr
+    assert ask.stdout is not None
+    head = subprocess.run(["head", "-c", "1"], stdin=ask.stdout, capture_output=True, timeout=60)
+    ask.stdout.close()  # only head holds the read end now: when it exits, the pipe is closed
+    _, err = ask.communicate(timeout=60)
+    assert len(head.stdout) == 1
+    assert b"Traceback" not in err and b"unexpected error" not in err, err
     [(status, answer)] = statuses(fclaude)
     assert status == "complete" and answer == answer_text("one line only", 1)
 
