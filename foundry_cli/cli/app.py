@@ -1,8 +1,9 @@
 """The ``fclaude`` entry point: the ``main()`` wrapper.
 
-Exit codes and tracebacks are decided here and nowhere else: ``main()`` turns every
-``FclaudeError`` into one paragraph on stderr and its ``ExitCode``; a traceback appears only
-with ``--debug`` (or ``FCLAUDE_DEBUG=1``). This module imports no third-party package, so
+``main()`` turns every ``FclaudeError`` that reaches it into one paragraph on stderr and its
+``ExitCode`` (commands that end without an exception, like ``ask`` after an interrupted or cut
+answer, exit with an ``ExitCode`` through ``typer.Exit``); a traceback appears only with ``--debug``
+(or ``FCLAUDE_DEBUG=1``), and only from here. This module imports no third-party package, so
 ``fclaude --version`` costs little more than the interpreter; Typer loads for everything else.
 """
 

@@ -8,8 +8,7 @@ Two sources, best first:
 - **probe** (``source: "probe"``): otherwise one 1-token request to the configured deployment
   tells whether it answers; ``notes`` say what could not be listed and why.
 
-For ``fclaude doctor``: :func:`management_credential` is the one way to get a management-plane
-credential from resolved settings (None plus a reason when the auth mode has none).
+The management-plane credential and client come from :mod:`foundry_cli.connect`, shared with doctor.
 """
 
 from __future__ import annotations
@@ -248,7 +247,7 @@ CATALOG_COLUMNS = (
     Column("VISION", drop=6),
     Column("STATUS", drop=2),
     Column("RETIRES", min_width=10),
-    Column("NOTES", min_width=12, drop=1),
+    Column("NOTES", min_width=12, drop=9),  # cut first, hidden first: the long tail of the row
 )
 
 

@@ -2,7 +2,9 @@
 
 Precedence: command-line flags > environment > profile > derived > defaults. Every value
 records where it came from (``Value.source``), which ``profile show`` and ``doctor`` print.
-This module and ``render/console.py`` are the only places that read ``os.environ``.
+Every setting's environment variables are read here, through the registry (``Setting.env``); other
+modules read only variables that are not fclaude settings (``NO_COLOR``, ``EDITOR``, the CI runners'
+and azure-identity's own), and take the environment as a parameter where tests need to inject it.
 """
 
 from __future__ import annotations
@@ -300,8 +302,9 @@ class Settings:
         """
         if self.endpoint is None:
             raise ConfigError(
-                "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT / "
-                "AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator ask ...",
+                "No endpoint configured: set `endpoint` in a profile (fclaude login), or FCLAUDE_ENDPOINT "
+                "/ AZURE_API_BASE / ANTHROPIC_FOUNDRY_RESOURCE. Try it without Azure: fclaude --emulator "
+                "ask ...",
                 row="endpoint-missing",
             )
         return self.endpoint

@@ -1,4 +1,4 @@
-"""Output-mode policy and console construction: the only place that looks at isatty and colour variables.
+"""Output-mode policy and console construction: colour variables and terminal-ness decide the look here.
 
 The mode is decided once per stream (DESIGN §2, STYLE practice 6):
 
