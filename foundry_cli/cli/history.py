@@ -24,7 +24,7 @@ app = typer.Typer(
 
 LIST_COLUMNS = (
     Column("ID", align="right"),
-    Column("UPDATED"),
+    Column("UPDATED", min_width=16),
     Column("TURNS", align="right", drop=3),
     Column("STATUS", min_width=10),
     Column("DEPLOYMENT", min_width=12, drop=2),

@@ -21,9 +21,10 @@ LIST_COLUMNS = (
     Column(""),  # "*" marks the default profile
     Column("NAME", min_width=12),
     Column("ENDPOINT", min_width=16),
-    Column("API", drop=2),
-    Column("AUTH", drop=1),
-    Column("DEPLOYMENT", min_width=12, drop=3),
+    # a column too narrow for its values is hidden (API first) rather than cut to "messa…"
+    Column("API", min_width=9, drop=3),
+    Column("AUTH", min_width=12, drop=2),
+    Column("DEPLOYMENT", min_width=12, drop=1),
 )
 SHOW_COLUMNS = (
     Column("SETTING", min_width=16),

@@ -161,7 +161,7 @@ def fit_widths(columns: Sequence[Column], natural: Sequence[int], width: int | N
         if not cuttable:  # one column wider than the screen
             widths[shown[0]] = max(width, 1)
             break
-        widest = max(cuttable, key=lambda i: (widths[i] - floors[i], widths[i], i))
+        widest = max(cuttable, key=lambda i: (widths[i], i))
         widths[widest] -= 1
         excess -= 1
     return [widths.get(i) for i in range(len(columns))]
@@ -258,20 +258,18 @@ class Output:
     def render_table(
         self, columns: Sequence[Column | str], rows: Sequence[Sequence[Cell]]
     ) -> tuple[list[str], list[str]]:
-        """The table's lines, and the headers of the columns hidden to fit."""
+        """The table's lines, and the headers of the columns with content that were hidden to fit."""
         cols = [c if isinstance(c, Column) else Column(c) for c in columns]
         cells = [[_cell_text(v) for v in row] for row in rows]
-        # an optional column with nothing in it ("-" everywhere) is the first to go
-        cols = [
-            replace(c, drop=c.drop + 1000) if c.drop and all(r[i] in ("-", "") for r in cells) else c
-            for i, c in enumerate(cols)
-        ]
+        # an optional column with nothing in it ("-" everywhere) is the first to go, without a note
+        empty = {i for i, c in enumerate(cols) if c.drop and all(r[i] in ("-", "") for r in cells)}
+        cols = [replace(c, drop=c.drop + 1000) if i in empty else c for i, c in enumerate(cols)]
         natural = [
             max([cell_width(c.header), *(cell_width(r[i]) for r in cells)]) for i, c in enumerate(cols)
         ]
         widths = fit_widths(cols, natural, self.width)
         shown = [i for i, w in enumerate(widths) if w is not None]
-        hidden = [cols[i].header for i, w in enumerate(widths) if w is None]
+        hidden = [cols[i].header for i, w in enumerate(widths) if w is None and i not in empty]
 
         def fmt(texts: Sequence[str], styles: Sequence[Style | None]) -> str:
             parts = []
