@@ -113,3 +113,55 @@ def test_concurrent_ask_processes_lose_nothing(fclaude: Fclaude) -> None:
         _, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
     assert sorted(r["title"] for r in history(fclaude)) == [f"parallel {i}" for i in range(6)]
+
+
+# --- server text in history reaches a terminal only made safe; exports stay data -----------------
+
+# (no "\r": the runners decode with universal newlines, which would hide one either way)
+HOSTILE = "evil\x1b]52;c;aGk=\x07 answer \x1b[2J done \x9b31m end"
+
+
+def _store_hostile() -> int:
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.history.store import HistoryStore, Turn
+
+    paths = get_paths()
+    paths.history_db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with HistoryStore(paths.history_db) as store:
+        cid, _ = store.add_turn(Turn(prompt=f"title {HOSTILE}", answer=HOSTILE, deployment="dep\x1b[31m"))
+    return cid
+
+
+def test_history_show_is_terminal_safe_and_export_is_raw(fclaude: Fclaude) -> None:
+    cid = str(_store_hostile())
+    piped = fclaude("history", "show", cid)
+    assert piped.exit_code == 0, piped.stderr
+    assert HOSTILE in piped.stdout, "piped to a program: the stored text as it is"
+    shown = fclaude("history", "show", cid, FORCE_COLOR="1")  # bound for a terminal (`| less -R`)
+    assert shown.exit_code == 0, shown.stderr
+    for control in ("\x1b", "\x07", "\x9b"):
+        assert control not in shown.stdout, repr(control)
+    assert "## dep\n\nevil answer  done  end\n" in shown.stdout, "whole sequences go, the text stays"
+    exported = fclaude("history", "export", cid, FORCE_COLOR="1")
+    assert HOSTILE in exported.stdout, "export is data: byte-exact wherever it goes"
+    listed = fclaude("history", "list")
+    assert listed.exit_code == 0, listed.stderr
+    row = listed.stdout.splitlines()[1]
+    assert not any(c in row for c in ("\x1b", "\x07", "\x9b")) and "title evil answer" in row
+
+
+def test_history_show_on_a_real_terminal_is_sanitized(fclaude: Fclaude) -> None:
+    cid = str(_store_hostile())
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "foundry_cli", "history", "show", cid],
+        env={**fclaude.env, "TERM": "xterm", "COLUMNS": "80"},
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    out = child.before or ""
+    assert child.exitstatus == 0, out
+    assert "evil answer" in out and "done" in out
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
