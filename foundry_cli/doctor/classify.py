@@ -256,6 +256,15 @@ def _os_network_error(exc: BaseException) -> bool:
     return isinstance(exc, tuple(kinds))
 
 
+def _outside_claude_regions(region: str | None) -> bool:
+    """True when the response's ``x-ms-region`` names a region that offers no Claude model."""
+    if not region:
+        return False
+    from foundry_cli.catalog import is_claude_region  # lazy: the catalog is read only here
+
+    return not is_claude_region(region)
+
+
 def _classify_one(exc: BaseException) -> Row | None:
     if isinstance(exc, FclaudeError) and exc.row is not None and exc.row in ROW_BY_ID:
         return ROW_BY_ID[exc.row]  # the raiser knew; an unknown id falls through to the evidence
@@ -263,7 +272,11 @@ def _classify_one(exc: BaseException) -> Row | None:
     if isinstance(exc, NetworkError):
         return ROW_BY_ID["network"]
     if isinstance(exc, ApiError):
-        return classify_http(exc.status, exc.code, exc.message)
+        found = classify_http(exc.status, exc.code, exc.message)
+        if found is not None and found.id == "deployment-not-found" and _outside_claude_regions(exc.region):
+            # no Claude deployment can exist there: the region is the cause, not the name
+            return ROW_BY_ID["region"]
+        return found
     if isinstance(exc, AuthError):
         ranked = _rank(_evidence(0, exc.code, exc.message), ambiguous=False)
         return ranked[0] if ranked else None
@@ -280,7 +293,8 @@ def classify(exc: BaseException) -> Row | None:
     """The row that explains ``exc``, or None.
 
     Uses ``exc.row`` when the raiser set a known id; otherwise the evidence: an ApiError's status,
-    code and message (:func:`classify_http`); an AuthError's code (AADSTS number) and message;
+    code and message (:func:`classify_http`; a deployment-not-found answered from a region that offers
+    no Claude model is ``region``); an AuthError's code (AADSTS number) and message;
     NetworkError and stdlib connection/TLS errors -> ``network``. A StreamInterrupted is classified
     by its cause (None without one). Usage errors never get a row. Other exceptions are read as
     text; when they say nothing, their ``__cause__`` / ``__context__`` chain is tried.

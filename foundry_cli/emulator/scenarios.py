@@ -27,7 +27,10 @@ SCENARIOS: dict[str, str] = {
     "html-proxy": "502 with an nginx 'Bad Gateway' HTML page",
     "server-error": "500 with an empty body",
     "garbage": "500, content-type application/json, body of non-UTF-8 bytes",
-    "region": "the account is in westeurope (no Claude there): ARM location and x-ms-region: West Europe",
+    "region": (
+        "the account is in westeurope (no Claude there): ARM location and x-ms-region: West Europe; "
+        "data-plane requests get 404 DeploymentNotFound"
+    ),
     "max-tokens": "400 'max_tokens: Field required' on every Messages request",
     "thinking-tools": "400 'Expected `thinking` or `redacted_thinking`' on Messages with thinking on",
 }

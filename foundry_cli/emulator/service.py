@@ -250,7 +250,7 @@ class Service:
             return Reply(500, b"", call.headers, content_type=None)
         if name == "garbage":
             return call.error(500, sc.GARBAGE_BODY)
-        if name == "deployment-not-found":
+        if name in ("deployment-not-found", "region"):  # no Claude deployment exists outside its regions
             return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
         return None
 
