@@ -11,9 +11,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 from rich.console import Console
-from rich.markdown import Markdown
 
-from foundry_cli.render.stream import BlockSplitter, MarkdownRenderer
+from foundry_cli.render.blocks import BlockSplitter
+from foundry_cli.render.markdown import MarkdownRenderer, markdown_document
 
 WIDTH = 80
 REPO = Path(__file__).resolve().parents[2]
@@ -51,9 +51,9 @@ def output(console: Console) -> str:
 
 
 def render_whole(text: str, *, color: bool = False) -> str:
-    """What rich prints for the whole answer at once: the reference."""
+    """What rich prints for the whole answer at once (links as the renderer prints them): the reference."""
     console = memory_console(color=color)
-    console.print(Markdown(text))
+    console.print(markdown_document(text))
     return output(console)
 
 

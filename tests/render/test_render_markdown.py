@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.markdown import Markdown
 
-from foundry_cli.render.stream import MarkdownRenderer, make_renderer
+from foundry_cli.render.stream import MarkdownRenderer, SanitizingRenderer, make_renderer
 
 from ._helpers import (
     FakeClock,
@@ -230,7 +230,8 @@ def test_thinking_after_the_answer_started_on_a_shared_screen() -> None:
 def test_make_renderer_markdown_with_force_color_and_no_color() -> None:
     buf, err = io.StringIO(), io.StringIO()
     r = make_renderer("markdown", buf, err, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "80"})
-    assert isinstance(r, MarkdownRenderer)
+    assert isinstance(r, SanitizingRenderer)  # markdown output holds escape codes: server text is made safe
+    assert isinstance(r.inner, MarkdownRenderer)
     for delta in split(SAMPLE, 6):
         r.text(delta)
     r.close()
