@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import textwrap
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -108,6 +107,8 @@ def wrap(text: str, width: int | None, *, indent: str = "", first: str = "") -> 
     inside (a URL or a command stays whole, and so copyable)."""
     if width is None or cell_width(first + text) <= width:
         return [first + text]
+    import textwrap  # only when something needs wrapping
+
     return textwrap.wrap(
         text,
         width=max(width, len(indent) + 10),

@@ -141,3 +141,16 @@ def test_retires_column_colour_and_warning(days_before: int, colour: str | None,
     piped, err = io.StringIO(), io.StringIO()
     render(_listing(model.id), False, Output(stdout=piped, stderr=err, env={"TERM": "xterm"}), today)
     assert "\x1b[" not in piped.getvalue() + err.getvalue() and iso in piped.getvalue()
+
+
+def test_control_plane_text_reaches_the_terminal_made_safe() -> None:
+    listing = _listing("claude-sonnet-4-5")
+    listing.deployed[0]["deployment"] = "evil\x1b]52;c;aGk=\x07name\x1b[2J"
+    listing.deployed[0]["state"] = "Succ\x9b31meeded\r\nx"
+    listing.notes.append("the control plane said \x1b]0;pwned\x07hello")
+    stdout, stderr = FakeTTY(), FakeTTY()
+    render(listing, False, Output(stdout=stdout, stderr=stderr, env={"TERM": "xterm", "NO_COLOR": "1"}))
+    text = stdout.getvalue() + stderr.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\x9b" not in text and "\r" not in text
+    assert stdout.getvalue().splitlines()[2].split()[:2] == ["evilname", "claude-sonnet-4-5"]
+    assert "Succeeded x" in stdout.getvalue() and "the control plane said hello." in stderr.getvalue()
