@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import sys
 from pathlib import Path
 
+import pexpect
 import pytest
 
 from foundry_cli.catalog import load_catalog
@@ -57,6 +60,31 @@ def test_history_list_fits(fclaude: Fclaude, width: int) -> None:
     assert header.split()[:2] == ["ID", "UPDATED"] and header.split()[-1] == "TITLE"
     assert newest.endswith("…") and LONG_TITLE[:10] in newest, "the long title is cut with an ellipsis"
     assert oldest.endswith("short one")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_models_all_on_a_real_terminal_fits_its_width(fclaude: Fclaude, width: int) -> None:
+    """No COLUMNS: the width comes from the pty itself; colour and the rule are on; only SGR codes."""
+    env = {k: v for k, v in fclaude.env.items() if k not in ("COLUMNS", "NO_COLOR")} | {"TERM": "xterm"}
+    child = pexpect.spawn(
+        "/bin/sh",
+        ["-c", 'exec "$0" -m foundry_cli models --all 2>/dev/null', sys.executable],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(60, width),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    raw = child.before or ""
+    assert child.exitstatus == 0, raw
+    assert "\x1b[1mDEPLOYMENT\x1b[0m" in raw, "a bold header on a terminal"
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", raw)
+    assert "\x1b" not in plain, "nothing but colour codes"
+    lines = plain.replace("\r\n", "\n").splitlines()
+    fits("\n".join(lines), width)
+    assert lines[0].split()[0] == "DEPLOYMENT" and set(lines[1]) <= {"─", " "}
+    assert "Catalog models not deployed:" in lines
 
 
 def _write_profiles(home: Path, count: int) -> None:
