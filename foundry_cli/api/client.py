@@ -158,24 +158,11 @@ class Answer:
     # -- folding -------------------------------------------------------------------------------
 
     def _fold(self, ev: StreamEvent) -> None:
+        if isinstance(ev, TextDelta | ThinkingDelta | ThinkingStart | ThinkingSignature):
+            self._fold_content(ev)
+            return
         r = self._result
-        if isinstance(ev, TextDelta | ThinkingDelta):
-            if not self.started:
-                self.started = True
-                r.first_token_ms = (self._clock() - self._start) * 1000
-            self._chars += len(ev.text)
-        if isinstance(ev, TextDelta):
-            self._text.append(ev.text)
-        elif isinstance(ev, ThinkingStart):
-            self._thinking.append([])
-            self._signatures.append("")
-        elif isinstance(ev, ThinkingDelta):
-            if not self._thinking:
-                self._fold(ThinkingStart())
-            self._thinking[-1].append(ev.text)
-        elif isinstance(ev, ThinkingSignature) and self._signatures:
-            self._signatures[-1] += ev.signature
-        elif isinstance(ev, Started):
+        if isinstance(ev, Started):
             r.model = ev.model or r.model
         elif isinstance(ev, UsageUpdate):
             r.usage.input_tokens = ev.input_tokens if ev.input_tokens is not None else r.usage.input_tokens
@@ -185,6 +172,24 @@ class Answer:
         elif isinstance(ev, Stop):
             r.stop_reason = ev.reason
             r.incomplete = ev.incomplete
+
+    def _fold_content(self, ev: TextDelta | ThinkingDelta | ThinkingStart | ThinkingSignature) -> None:
+        if isinstance(ev, TextDelta | ThinkingDelta):
+            if not self.started:
+                self.started = True
+                self._result.first_token_ms = (self._clock() - self._start) * 1000
+            self._chars += len(ev.text)
+        if isinstance(ev, TextDelta):
+            self._text.append(ev.text)
+        elif isinstance(ev, ThinkingStart):
+            self._thinking.append([])
+            self._signatures.append("")
+        elif isinstance(ev, ThinkingDelta):
+            if not self._thinking:
+                self._fold_content(ThinkingStart())
+            self._thinking[-1].append(ev.text)
+        elif self._signatures:  # a ThinkingSignature
+            self._signatures[-1] += ev.signature
 
     def _check_bounds(self) -> None:
         if self._chars > self._limit:

@@ -580,20 +580,22 @@ class Repl:
                 except EOFError:
                     return
                 armed = False
-                if not text.strip():
-                    continue
-                if text.startswith("//"):
-                    text = text[1:]
-                elif text.startswith("/") and "\n" not in text.strip():
-                    try:
-                        if not self.command(text):
-                            return
-                    except KeyboardInterrupt:
-                        self._say("[interrupted]")
-                    continue
-                try:
-                    self.send(text)
-                except KeyboardInterrupt:  # between the answer and the prompt (e.g. while recording)
-                    self._say("[interrupted]")
+                if not self.handle(text):
+                    return
         finally:
             self.close()
+
+    def handle(self, text: str) -> bool:
+        """One line or block from the prompt: a slash command or a message. False means leave."""
+        if not text.strip():
+            return True
+        try:
+            if text.startswith("//"):
+                self.send(text[1:])
+            elif text.startswith("/") and "\n" not in text.strip():
+                return self.command(text)
+            else:
+                self.send(text)
+        except KeyboardInterrupt:  # between the answer and the prompt (e.g. while recording)
+            self._say("[interrupted]")
+        return True

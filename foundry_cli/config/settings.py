@@ -373,6 +373,67 @@ def select_profile(
     return None, "none"
 
 
+def _saved_profile(
+    flag: str | None, env: Mapping[str, str], paths: Paths
+) -> tuple[str | None, Mapping[str, Any]]:
+    """The selected profile's name and saved settings (none for zero-config use).
+
+    Raises:
+        ConfigError: the named profile does not exist.
+    """
+    doc = load_config(paths)
+    name, name_source = select_profile(flag, env, doc)
+    if name is None:
+        return None, {}
+    profiles = doc.get("profiles", {})
+    if name not in profiles:
+        known = ", ".join(sorted(profiles)) or "none yet"
+        raise ConfigError(
+            f"Profile {name!r} (from {name_source}) does not exist in {paths.config_file} "
+            f"(profiles: {known}). Create it with `fclaude login --profile {name}`."
+        )
+    return name, profiles[name]
+
+
+def _layer(
+    name: str | None,
+    saved: Mapping[str, Any],
+    flags: Mapping[str, Any],
+    overrides: Mapping[str, Value],
+    env: Mapping[str, str],
+    secrets: Mapping[str, str],
+) -> tuple[dict[str, Value], list[tuple[str, str]]]:
+    """Every setting's value from the first layer that has one, and the env vars shadowing the profile."""
+    values: dict[str, Value] = {}
+    shadowed: list[tuple[str, str]] = []
+    for s in SETTINGS:
+        v = _pick(s, flags, overrides, env)
+        if s.name in saved:
+            if v is None:
+                v = Value(_coerce(s, saved[s.name], f"profile {name}"), f"profile {name}")
+            elif v.source.startswith("env ") and str(saved[s.name]) != str(v.value):
+                shadowed.append((s.name, v.source[4:]))
+        if v is None and s.secret and s.name in secrets:
+            v = Value(secrets[s.name], "secrets.toml")
+        values[s.name] = v if v is not None else Value(s.default, "default")
+    return values, shadowed
+
+
+def _derive_from_endpoint(values: dict[str, Value]) -> Endpoint | None:
+    """Normalise the endpoint; a project or API format the pasted form names fills unset settings."""
+    if values["endpoint"].value is None:
+        return None
+    try:
+        endpoint = normalise_endpoint(values["endpoint"].value)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message} (endpoint from {values['endpoint'].source})", row=exc.row) from None
+    if endpoint.project and values["project"].value is None:
+        values["project"] = Value(endpoint.project, f"derived from endpoint ({values['endpoint'].source})")
+    if endpoint.hinted_api and values["api"].source == "default":
+        values["api"] = Value(endpoint.hinted_api, "derived from endpoint form")
+    return endpoint
+
+
 def resolve(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -392,51 +453,11 @@ def resolve(
     """
     env = os.environ if env is None else env
     paths = paths or get_paths(env)
-    doc = load_config(paths)
-    name, name_source = select_profile(profile, env, doc)
-    saved: Mapping[str, Any] = {}
-    if name is not None:
-        profiles = doc.get("profiles", {})
-        if name not in profiles:
-            known = ", ".join(sorted(profiles)) or "none yet"
-            raise ConfigError(
-                f"Profile {name!r} (from {name_source}) does not exist in {paths.config_file} "
-                f"(profiles: {known}). Create it with `fclaude login --profile {name}`."
-            )
-        saved = profiles[name]
+    name, saved = _saved_profile(profile, env, paths)
     if secrets is None and name is not None:
         from foundry_cli.config.secrets import read_profile_secrets
 
         secrets = read_profile_secrets(paths, name, env)
-    secrets = secrets or {}
-    flags = flags or {}
-    overrides = overrides or {}
-
-    values: dict[str, Value] = {}
-    shadowed: list[tuple[str, str]] = []
-    for s in SETTINGS:
-        v = _pick(s, flags, overrides, env)
-        if s.name in saved:
-            if v is None:
-                v = Value(_coerce(s, saved[s.name], f"profile {name}"), f"profile {name}")
-            elif v.source.startswith("env ") and str(saved[s.name]) != str(v.value):
-                shadowed.append((s.name, v.source[4:]))
-        if v is None and s.secret and s.name in secrets:
-            v = Value(secrets[s.name], "secrets.toml")
-        values[s.name] = v if v is not None else Value(s.default, "default")
-
-    endpoint = None
-    if values["endpoint"].value is not None:
-        try:
-            endpoint = normalise_endpoint(values["endpoint"].value)
-        except ConfigError as exc:
-            raise ConfigError(
-                f"{exc.message} (endpoint from {values['endpoint'].source})", row=exc.row
-            ) from None
-        if endpoint.project and values["project"].value is None:
-            values["project"] = Value(
-                endpoint.project, f"derived from endpoint ({values['endpoint'].source})"
-            )
-        if endpoint.hinted_api and values["api"].source == "default":
-            values["api"] = Value(endpoint.hinted_api, "derived from endpoint form")
+    values, shadowed = _layer(name, saved, flags or {}, overrides or {}, env, secrets or {})
+    endpoint = _derive_from_endpoint(values)
     return _build(name, values, endpoint, tuple(shadowed))
