@@ -50,8 +50,8 @@ class PlainRenderer:
             return
         if self._in_thinking or self._err_last not in ("", "\n"):
             self._end_thinking()
+        self._out_last = delta[-1]  # before the write: a Ctrl-C raised by it finds this up to date
         self._out.write(delta)
-        self._out_last = delta[-1]
         if "\n" in delta:
             self._out.flush()
             self._last_flush = self._clock()
@@ -67,8 +67,8 @@ class PlainRenderer:
         if self._dim and not self._in_thinking:
             self._err.write(_DIM)
             self._in_thinking = True
-        self._err.write(delta)
         self._err_last = delta[-1]
+        self._err.write(delta)
         self._err.flush()  # thinking is short and precedes the answer; show it as it comes
 
     def _end_thinking(self) -> None:
