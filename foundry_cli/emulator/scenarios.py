@@ -33,6 +33,7 @@ SCENARIOS: dict[str, str] = {
     ),
     "max-tokens": "400 'max_tokens: Field required' on every Messages request",
     "thinking-tools": "400 'Expected `thinking` or `redacted_thinking`' on Messages with thinking on",
+    "refusal": "Messages answers HTTP 200 with stop_reason refusal (stop_details cyber) and no content",
 }
 
 # Scenarios of the identity side (Emulator(identity=True)) and of Entra ID tokens on the data plane.

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -27,12 +29,23 @@ from foundry_cli.emulator.content import (
     thinking_text,
 )
 from foundry_cli.emulator.files import FileCount, acknowledgement
+from foundry_cli.emulator.model_rules import DEFAULT_MIN_CACHE_TOKENS, ModelRules, rules_for
 from foundry_cli.emulator.sse import dumps
 from foundry_cli.emulator.tokens import audience_ok, decode_claims, unexpired
-from foundry_cli.emulator.wire import Answer, EventStream, InvalidRequest, Prompt, as_dict
+from foundry_cli.emulator.wire import Answer, Breakpoint, EventStream, InvalidRequest, Prompt, as_dict
 
 DEFAULT_API_KEY = "emulator-key-0123456789abcdef"  # fixed and obviously fake
-DEFAULT_DEPLOYMENTS = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1")
+#: deployments named after their model (the portal's default): a 2025 model first (the default that
+#: most tests use), then models with the 2026 request rules (adaptive-only, always-on thinking)
+DEFAULT_DEPLOYMENTS = (
+    "claude-sonnet-4-5",
+    "claude-haiku-4-5",
+    "claude-opus-4-1",
+    "claude-opus-4-7",
+    "claude-opus-5-5",
+    "claude-fable-5",
+)
+CACHE_TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
 MESSAGES_PATH = "/anthropic/v1/messages"
 COUNT_TOKENS_PATH = "/anthropic/v1/messages/count_tokens"
@@ -141,6 +154,45 @@ class Service:
         self._scenario = sc.parse_scenario(scenario)
         self._counted = 0
         self.identity: TokenIssuer | None = None  # set by Emulator(identity=True): tokens must be signed
+        #: deployment -> model name, where they differ (set by the Emulator; shared with its ARM side)
+        self.deployment_models: Callable[[], dict[str, str]] = dict
+        #: prompt cache: (deployment, prefix hash) -> (expires at, monotonic seconds; ttl)
+        self._cache: dict[tuple[str, str], tuple[float, str]] = {}
+        self.clock: Callable[[], float] = time.monotonic
+
+    def model_of(self, deployment: str) -> str:
+        """The model behind a deployment (its name, unless mapped)."""
+        return self.deployment_models().get(deployment, deployment)
+
+    def cache_usage(
+        self, deployment: str, points: tuple[Breakpoint, ...], minimum: int
+    ) -> tuple[int, int, int]:
+        """Prompt-cache accounting for one request: (read, written 5m, written 1h) tokens.
+
+        The longest breakpoint prefix already cached is read (and refreshed); every longer
+        breakpoint prefix of at least ``minimum`` tokens is written, each segment with the TTL of
+        the breakpoint that ends it. The cache lives as long as this emulator instance.
+        """
+        now = self.clock()
+        with self._lock:
+            hit = -1
+            for i, point in enumerate(points):
+                entry = self._cache.get((deployment, point.key))
+                if point.tokens >= minimum and entry is not None and entry[0] > now:
+                    hit = i
+            read = points[hit].tokens if hit >= 0 else 0
+            if hit >= 0:
+                ttl = self._cache[(deployment, points[hit].key)][1]
+                self._cache[(deployment, points[hit].key)] = (now + CACHE_TTL_SECONDS[ttl], ttl)
+            written = {"5m": 0, "1h": 0}
+            done = read
+            for point in points[hit + 1 :]:
+                if point.tokens < minimum or point.tokens <= done:
+                    continue
+                written[point.ttl] += point.tokens - done
+                done = point.tokens
+                self._cache[(deployment, point.key)] = (now + CACHE_TTL_SECONDS[point.ttl], point.ttl)
+        return read, written["5m"], written["1h"]
 
     @property
     def scenario(self) -> sc.Scenario:
@@ -272,17 +324,31 @@ class Service:
             return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
         if call.scenario.name == "max-tokens" and call.route.kind == "messages":
             return call.invalid(sc.MAX_TOKENS_MESSAGE)
+        served = self.model_of(model)
+        rules = rules_for(served)
         try:
             if call.route.kind == "count_tokens":
-                return Reply(200, dumps(messages.count_tokens_body(body)).encode(), call.headers)
-            parse = messages.parse_request if anthropic else responses.parse_request
-            prompt = parse(body, model)
+                return Reply(200, dumps(messages.count_tokens_body(body, rules)).encode(), call.headers)
+            if anthropic:
+                prompt = messages.parse_request(body, served, rules)
+            else:
+                prompt = responses.parse_request(body, model)
         except InvalidRequest as exc:
             return call.invalid(exc.message, exc.param)
         if call.scenario.name == "thinking-tools" and call.route.kind == "messages" and prompt.thinking:
             return call.invalid(sc.THINKING_TOOLS_MESSAGE)
-        answer = self.plan(prompt, call.scenario)
+        if prompt.breakpoints:
+            prompt = self._cached(model, prompt, rules)
+        if call.scenario.name == "refusal" and anthropic:  # HTTP 200, stop_reason refusal, no content
+            answer = Answer((), (), stop_reason="refusal")
+        else:
+            answer = self.plan(prompt, call.scenario)
         return _stream_reply(call, prompt, answer) if prompt.stream else _json_reply(call, prompt, answer)
+
+    def _cached(self, deployment: str, prompt: Prompt, rules: ModelRules | None) -> Prompt:
+        minimum = rules.min_cache_tokens if rules is not None else DEFAULT_MIN_CACHE_TOKENS
+        read, w5, w1 = self.cache_usage(deployment, prompt.breakpoints, minimum)
+        return replace(prompt, cache_read=read, cache_write_5m=w5, cache_write_1h=w1)
 
     def plan(self, prompt: Prompt, scenario: sc.Scenario) -> Answer:
         """The deltas for this prompt: thinking (when asked for) and the scenario's text."""

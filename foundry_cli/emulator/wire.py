@@ -17,6 +17,15 @@ class InvalidRequest(Exception):
 
 
 @dataclass(frozen=True)
+class Breakpoint:
+    """A ``cache_control`` breakpoint: the prefix up to it (a hash), its size in tokens, its TTL."""
+
+    key: str
+    tokens: int
+    ttl: str  # "5m" | "1h"
+
+
+@dataclass(frozen=True)
 class Prompt:
     """What the emulator needs from a request, whichever the wire format."""
 
@@ -29,6 +38,11 @@ class Prompt:
     options: dict[str, object] = field(default_factory=dict)  # echoed back (Responses)
     images: int = 0  # files attached to the last user message
     documents: int = 0
+    display_omitted: bool = False  # thinking runs but its text is not returned (signature only)
+    breakpoints: tuple[Breakpoint, ...] = ()  # the request's prompt-cache breakpoints, in prompt order
+    cache_read: int = 0  # prompt-cache accounting, filled in by the service
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,7 @@ class Answer:
 
     thinking: tuple[str, ...]
     text: tuple[str, ...]
+    stop_reason: str = "end_turn"
 
     @property
     def output_tokens(self) -> int:

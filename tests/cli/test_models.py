@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from foundry_cli.catalog import find_model
-from foundry_cli.emulator import Emulator
+from foundry_cli.emulator import DEFAULT_DEPLOYMENTS, Emulator
 from tests.support import CANARY_KEY, Fclaude, service_principal_env
 from tests.support import SP_SECRET as SECRET
 
@@ -26,11 +26,7 @@ def test_control_plane_lists_every_deployment(fclaude: Fclaude, idp: Emulator) -
         "64K", ",".join(info.thinking), info.retires.isoformat(),
     ]  # fmt: skip
     assert "hidden" not in r.stderr, "200 columns: every column fits"
-    assert {line.split()[0] for line in lines[1:]} == {
-        "claude-sonnet-4-5",
-        "claude-haiku-4-5",
-        "claude-opus-4-1",
-    }
+    assert {line.split()[0] for line in lines[1:]} == set(DEFAULT_DEPLOYMENTS)
     assert "\x1b[" not in r.stdout and "─" not in r.stdout, "piped: plain columns"
     assert idp.arm_requests, "the control plane was asked"
     mgmt = [r for r in idp.identity_requests if "management.azure.com" in str(r)]

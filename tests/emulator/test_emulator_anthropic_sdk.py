@@ -157,3 +157,109 @@ def test_overloaded_midstream_raises_during_iteration(emu: Emulator) -> None:
         received.extend(stream.text_stream)
     assert len(received) == 20
     assert "overloaded_error" in str(info.value)
+
+
+# --- the 2026 protocol: count_tokens, prompt-cache usage, refusal, adaptive thinking, model rules ----
+
+LONG = "Reference material. " * 400  # 8000 characters: 2000 tokens in the emulator's estimate
+CACHED_SYSTEM: Any = [{"type": "text", "text": LONG, "cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+
+
+def test_count_tokens(emu: Emulator) -> None:
+    with foundry(emu) as client:
+        counted = client.messages.count_tokens(model=MODEL, system="s" * 400, messages=MESSAGES)
+        message = client.messages.create(model=MODEL, max_tokens=64, system="s" * 400, messages=MESSAGES)
+    assert counted.input_tokens == (400 + len(PROMPT)) // 4 == message.usage.input_tokens
+    sent = emu.requests[0]
+    assert sent.path == "/anthropic/v1/messages/count_tokens" and "max_tokens" not in sent.json  # type: ignore[operator]
+
+
+def test_prompt_cache_usage_fields(emu: Emulator) -> None:
+    with foundry(emu) as client:
+        first = client.messages.create(model=MODEL, max_tokens=64, system=CACHED_SYSTEM, messages=MESSAGES)
+        with client.messages.stream(model=MODEL, max_tokens=64, system=CACHED_SYSTEM, messages=MESSAGES) as s:
+            second = s.get_final_message()
+    assert first.usage.cache_creation_input_tokens == 2000 and first.usage.cache_read_input_tokens == 0
+    assert first.usage.cache_creation is not None
+    assert first.usage.cache_creation.ephemeral_1h_input_tokens == 2000
+    assert first.usage.cache_creation.ephemeral_5m_input_tokens == 0
+    assert first.usage.input_tokens == (len(LONG) + len(PROMPT)) // 4 - 2000
+    assert second.usage.cache_read_input_tokens == 2000 and second.usage.cache_creation_input_tokens == 0
+    assert second.usage.input_tokens == first.usage.input_tokens and second.usage.output_tokens > 50
+
+
+def test_refusal_is_a_200_with_stop_reason_refusal(emu: Emulator) -> None:
+    emu.set_scenario("refusal")
+    with foundry(emu) as client:
+        message = client.messages.create(model="claude-fable-5", max_tokens=1024, messages=MESSAGES)
+        with client.messages.stream(model="claude-fable-5", max_tokens=1024, messages=MESSAGES) as stream:
+            text = "".join(stream.text_stream)
+            final = stream.get_final_message()
+    for answer in (message, final):
+        assert answer.stop_reason == "refusal" and answer.content == []
+        assert answer.stop_details is not None and answer.stop_details.category == "cyber"
+    assert text == ""
+
+
+def test_adaptive_thinking_and_its_display(emu: Emulator) -> None:
+    with foundry(emu) as client:
+        default = client.messages.create(model="claude-opus-5-5", max_tokens=4096, messages=MESSAGES)
+        with client.messages.stream(
+            model="claude-opus-5-5",
+            max_tokens=4096,
+            thinking={"type": "adaptive", "display": "summarized"},
+            output_config={"effort": "high"},
+            messages=MESSAGES,
+        ) as stream:
+            shown = stream.get_final_message()
+    thinking, text = default.content
+    assert thinking.type == "thinking" and thinking.thinking == "" and len(thinking.signature) > 100
+    assert text.type == "text" and text.text == answer_text(PROMPT, 1)
+    shown_thinking = shown.content[0]
+    assert shown_thinking.type == "thinking" and shown_thinking.thinking.startswith("The user wrote")
+    assert shown_thinking.signature == thinking.signature
+    assert emu.requests[-1].json["output_config"] == {"effort": "high"}  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("model", "kwargs", "message"),
+    [
+        (
+            "claude-opus-4-7",
+            {"thinking": THINKING},
+            '"thinking.type.enabled" is not supported for this model',
+        ),
+        ("claude-opus-5-5", {"thinking": {"type": "disabled"}}, '"thinking.type.disabled" is not supported'),
+        (MODEL, {"thinking": {"type": "adaptive"}}, '"thinking.type.adaptive" is not supported'),
+        # anthropic 2.14 no longer has sampling parameters in create(): sent as extra body fields
+        (
+            "claude-opus-4-7",
+            {"extra_body": {"temperature": 0.2}},
+            "`temperature` is not supported for this model",
+        ),
+        ("claude-fable-5", {"extra_body": {"top_k": 5}}, "`top_k` is not supported for this model"),
+        (MODEL, {"output_config": {"effort": "high"}}, '"output_config.effort" is not supported'),
+        (
+            MODEL,
+            {"thinking": THINKING, "extra_body": {"temperature": 0.2}},
+            "`temperature` may only be set to 1",
+        ),
+        # an explicit timeout lifts the SDK's own refusal of large non-streaming max_tokens
+        ("claude-opus-4-7", {"max_tokens": 128001, "timeout": 30}, "128001 > 128000, which is the maximum"),
+        (
+            "claude-opus-5-5",
+            {"messages": [*MESSAGES, {"role": "assistant", "content": "Sure:"}]},
+            "does not support assistant message prefill",
+        ),
+    ],
+)
+def test_each_rule_is_a_bad_request_error(
+    emu: Emulator, model: str, kwargs: dict[str, Any], message: str
+) -> None:
+    kwargs = {"max_tokens": 4096, "messages": MESSAGES, **kwargs}
+    with foundry(emu) as client, pytest.raises(anthropic.BadRequestError) as info:
+        client.messages.create(model=model, **kwargs)
+    assert info.value.status_code == 400 and message in info.value.message
+    body: Any = info.value.body
+    assert body["type"] == "error" and body["error"]["type"] == "invalid_request_error"
+    assert info.value.request_id is not None and info.value.request_id.startswith("req_011C")

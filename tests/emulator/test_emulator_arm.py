@@ -12,7 +12,13 @@ import httpx2
 import pytest
 
 from foundry_cli.api.arm import ArmClient, Permission, covers_claude_inference
-from foundry_cli.emulator import DEFAULT_API_KEY, DEFAULT_SUBSCRIPTION_ID, Emulator, mint_jwt
+from foundry_cli.emulator import (
+    DEFAULT_API_KEY,
+    DEFAULT_DEPLOYMENTS,
+    DEFAULT_SUBSCRIPTION_ID,
+    Emulator,
+    mint_jwt,
+)
 from foundry_cli.errors import ApiError, AuthError
 
 MGMT = "https://management.azure.com"
@@ -67,7 +73,8 @@ def test_list_accounts_and_account(api: Any) -> None:
 def test_deployments_and_projects(api: Any) -> None:
     r = get(api, account_path(api.emu) + "/deployments", **V)
     docs = r.json()["value"]
-    assert [d["name"] for d in docs] == ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"]
+    assert [d["name"] for d in docs] == list(DEFAULT_DEPLOYMENTS)
+    assert docs[0]["name"] == "claude-sonnet-4-5"
     first = docs[0]
     assert first["sku"] == {"name": "GlobalStandard", "capacity": 100}
     assert first["properties"]["model"] == {
