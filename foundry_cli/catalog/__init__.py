@@ -18,6 +18,7 @@ from foundry_cli.catalog.loader import (
     normalize_region,
     region_label,
 )
+from foundry_cli.catalog.rules import Plan, Refusal, Wanted, plan_request
 
 __all__ = [
     "CLAUDE_REGIONS",
@@ -25,10 +26,14 @@ __all__ = [
     "EFFORT_LEVELS",
     "THINKING_MODES",
     "ModelInfo",
+    "Plan",
     "Price",
+    "Refusal",
+    "Wanted",
     "find_model",
     "is_claude_region",
     "load_catalog",
     "normalize_region",
+    "plan_request",
     "region_label",
 ]
