@@ -51,9 +51,13 @@ def secrets_of(ctx: Context) -> list[str]:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret in one pass (longest first, so no secret hides inside another)."""
+    """Replace every secret in one pass (longest first, so no secret hides inside another), after
+    every secret the process registered (:mod:`foundry_cli.redact`: keys, tokens, client secrets)."""
     import re
 
+    from foundry_cli.redact import scrub as scrub_registered
+
+    text = scrub_registered(text)
     ordered = sorted({s for s in secrets if s}, key=len, reverse=True)
     if not ordered:
         return text
