@@ -48,17 +48,22 @@ def server_text(text: str, limit: int | None = MAX_EXCERPT) -> str:
     return one_line(without_surrogates(scrub(text)), limit)
 
 
+class JsonTooDeep(ValueError):
+    """Valid-looking JSON nested deeper than the json module can decode (a nesting bomb)."""
+
+
 def load_json(raw: str | bytes) -> Any:
     """``json.loads`` that fails only with ``ValueError``: a nesting bomb (``[[[[...``) raises
     RecursionError inside the json module, which would otherwise escape as "a bug".
 
     Raises:
-        ValueError: not JSON, or nested too deeply to decode.
+        JsonTooDeep: nested too deeply to decode.
+        ValueError: not JSON.
     """
     try:
         return json.loads(raw)
     except RecursionError:
-        raise ValueError("JSON nested too deeply") from None
+        raise JsonTooDeep("JSON nested too deeply to decode") from None
 
 
 def request_id_from(headers: Mapping[str, str]) -> str | None:
@@ -124,6 +129,8 @@ def _message_of(status: int, headers: Mapping[str, str], body: bytes) -> tuple[s
     if stripped.startswith(("{", "[")):
         try:
             code, message = _from_json(load_json(text))
+        except JsonTooDeep:
+            return None, f"(a {len(body)}-byte JSON body nested too deeply to read)"
         except ValueError:
             code, message = None, None
         if message is not None:

@@ -96,6 +96,11 @@ def test_valid_json_of_any_shape_or_depth_gives_an_api_error(body: bytes) -> Non
     assert_safe(err)
 
 
+def test_a_nesting_bomb_is_named_as_such() -> None:
+    err = parse_error(400, {"content-type": "application/json"}, b"[" * 100_000)
+    assert "nested too deeply" in err.message and "[[[" not in err.message
+
+
 def test_a_redirect_is_reported_as_one_with_its_location_made_safe() -> None:
     err = parse_error(302, {"location": f"https://elsewhere.example/path{ESC}"}, b"")
     assert "does not follow redirects" in err.message and "https://elsewhere.example/path" in err.message
