@@ -101,6 +101,40 @@ def test_an_event_of_the_wrong_shape_is_a_clear_error_not_a_bug(
     assert "malformed" in r.stderr and "a bug" not in r.stderr and "kept" in r.stdout
 
 
+def test_a_lone_surrogate_in_the_answer_is_printed_as_a_replacement_character(
+    fclaude: Fclaude, hostile: HostileServer
+) -> None:
+    # json.dumps writes the lone surrogate as the escape \ud800: valid JSON, unencodable text
+    stream = sse(
+        {"type": "message_start", "message": {"id": "m", "model": "claude"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "a\ud800b"}},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}},
+        {"type": "message_stop"},
+    )
+    hostile.script(Reply(headers=[("content-type", "text/event-stream")], chunks=[stream]))
+    r = fclaude("ask", "hi", FCLAUDE_ENDPOINT=hostile.base_url)
+    assert r.exit_code == 0, r.print()
+    assert r.stdout.startswith("a\ufffdb")
+
+
+@pytest.mark.parametrize(
+    ("status", "ctype", "body"),
+    [
+        (400, "application/json", b"[" * 100_000),
+        (200, "application/json", b'{"content": ' + b"[" * 100_000),
+        (200, "application/json", b'{"content": "a string", "stop_reason": "end_turn"}'),
+        (200, "application/json", b'"just a string"'),
+    ],
+)
+def test_deep_or_oddly_shaped_json_bodies_are_clear_errors_not_bugs(
+    fclaude: Fclaude, hostile: HostileServer, status: int, ctype: str, body: bytes
+) -> None:
+    hostile.script(Reply(status=status, headers=[("content-type", ctype)], body=body))
+    r = fclaude("ask", "--no-stream", "hi", FCLAUDE_ENDPOINT=hostile.base_url)
+    assert r.exit_code == 1, r.print()
+    assert "a bug" not in r.stderr and "Traceback" not in r.stderr and len(r.stderr) < 2000
+
+
 def test_a_request_the_http_library_refuses_is_not_retried_and_never_quotes_the_value() -> None:
     exc = httpx2.LocalProtocolError("Illegal header value b'secret-value-123\\r\\nmore'")
     assert _retryable_network(exc) is False
