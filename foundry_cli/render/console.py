@@ -35,6 +35,7 @@ __all__ = [
     "live_capable",
     "make_console",
     "process_env",
+    "sgr_terminal",
     "terminal_width",
 ]
 
@@ -75,10 +76,23 @@ def decide_mode(stream: TextIO, *, env: Mapping[str, str], force_plain: bool = F
     return "plain"
 
 
-def colour_enabled(stream: TextIO, *, env: Mapping[str, str]) -> bool:
-    """Whether SGR colour may be written to ``stream``: markdown mode (a terminal that is not
-    ``dumb``, or ``FORCE_COLOR``) and no ``NO_COLOR``."""
-    return decide_mode(stream, env=env) == "markdown" and not _flag(env, "NO_COLOR")
+def colour_enabled(stream: TextIO, *, env: Mapping[str, str], tty: bool | None = None) -> bool:
+    """Whether raw SGR colour may be written to ``stream``: no ``NO_COLOR``, and either ``FORCE_COLOR``
+    or a terminal (``tty`` overrides the check) that is not ``dumb`` and processes escape codes
+    (:func:`sgr_terminal`)."""
+    if _flag(env, "NO_COLOR"):
+        return False
+    if _flag(env, "FORCE_COLOR"):
+        return True
+    terminal = is_tty(stream) if tty is None else tty
+    return terminal and env.get("TERM", "") != "dumb" and sgr_terminal(env)
+
+
+def sgr_terminal(env: Mapping[str, str]) -> bool:
+    """Whether a terminal shows raw SGR codes written without rich: always, except on Windows, where
+    only terminals known to process them do (Windows Terminal, or a ``TERM`` set by e.g. Git Bash);
+    rich enables them for its own output, a bare ``write`` gets no such help from a legacy console."""
+    return sys.platform != "win32" or any(env.get(name) for name in ("WT_SESSION", "TERM", "ANSICON"))
 
 
 def terminal_width(stream: TextIO, *, env: Mapping[str, str]) -> int | None:
@@ -105,15 +119,9 @@ def live_capable(stream: TextIO, *, env: Mapping[str, str]) -> bool:
 
 
 def ansi_capable(stream: TextIO, *, env: Mapping[str, str]) -> bool:
-    """Whether raw SGR codes (dim text) written without rich display correctly on ``stream``.
-
-    A terminal that is not ``dumb``; on Windows only in terminals known to process escape codes
-    (Windows Terminal, or a ``TERM`` set by e.g. Git Bash): rich enables them for its own output,
-    a bare ``write`` gets no such help from a legacy console.
-    """
-    if not live_capable(stream, env=env):
-        return False
-    return sys.platform != "win32" or any(env.get(name) for name in ("WT_SESSION", "TERM", "ANSICON"))
+    """Whether raw SGR codes (dim text) written without rich display correctly on ``stream``: a
+    terminal that is not ``dumb`` and processes them (:func:`sgr_terminal`)."""
+    return live_capable(stream, env=env) and sgr_terminal(env)
 
 
 def make_console(

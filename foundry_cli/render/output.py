@@ -9,14 +9,16 @@ escape code itself (``tests/render/test_output.py`` greps ``foundry_cli/cli`` fo
 The policy is decided once, per stream, by ``render/console.py``: colour when the stream is a terminal
 whose ``TERM`` is not ``dumb`` or ``FORCE_COLOR`` is set, and ``NO_COLOR`` is not. Terminal text is
 untrusted where it may carry server or file data (a control-plane deployment name, a history title, a
-doctor detail): every table cell, note and warning passes through :func:`foundry_cli.sanitize.terminal_safe`;
-:meth:`Output.line` and :meth:`Output.text` do so when stdout is a terminal, and ``raw=True`` keeps data
-(``history export``) byte-exact. JSON escapes C1 controls on a terminal (C0 ones are escaped by ``json``).
+doctor detail): every table cell, note, warning and :meth:`Output.compose` part passes through
+:func:`foundry_cli.sanitize.terminal_safe`; :meth:`Output.line` and :meth:`Output.text` do so when stdout
+may be a terminal, and ``raw=True`` keeps data (``history export``) byte-exact. JSON escapes C1 controls
+there too (C0 ones are escaped by ``json`` itself).
 
 Tables have a header row and fit the width :func:`~foundry_cli.render.console.terminal_width` gives
 (``COLUMNS``, else the terminal's, else unlimited for a pipe): the widest shrinkable cells are cut with
-an ellipsis first, then the columns a command marked as optional are hidden (a note says which), and no
-cell ever wraps. Piped, the same columns come out without escape codes or the rule under the header.
+an ellipsis first, then the columns a command marked as optional are hidden (a note names those that
+had content), and no cell ever wraps. Piped, the same columns come out without escape codes or the rule
+under the header.
 
 Importing this module imports neither ``rich`` nor ``typer``.
 """
@@ -34,7 +36,7 @@ from typing import Any, Literal, NamedTuple, TextIO
 from foundry_cli.render.console import colour_enabled, is_tty, process_env, terminal_width
 from foundry_cli.sanitize import terminal_safe
 
-__all__ = ["Column", "Output", "Styled", "cell_width", "fit_widths", "truncate", "wrap"]
+__all__ = ["Cell", "Column", "Output", "Style", "Styled", "cell_width", "fit_widths", "truncate", "wrap"]
 
 Style = Literal["bold", "dim", "red", "green", "yellow", "cyan"]
 _SGR: dict[str, str] = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -198,7 +200,7 @@ class Output:
         #: stdout may reach a terminal: server text is made terminal-safe
         self.safe = tty or forced
         #: SGR colour on stdout / stderr
-        self.colour = self.decorated and not self.env.get("NO_COLOR")
+        self.colour = colour_enabled(self.stdout, env=self.env, tty=tty)
         self.err_colour = colour_enabled(self.stderr, env=self.env)
         self.width = width if width is not None else terminal_width(self.stdout, env=self.env)
 
@@ -325,6 +327,35 @@ class Output:
             prefix = self._err_style(prefix, style)
         head = f"fclaude: {prefix} " if prefix else "fclaude: "
         _write(self.stderr, head + terminal_safe(message).rstrip() + "\n")
+
+    def block(self, headline: str, lines: Sequence[tuple[str, str]]) -> None:
+        """A failure on stderr as a short block: ``fclaude: HEADLINE``, then one ``label: text`` line
+        each (``cause``, ``fix``, ``try``, ``row``), labels aligned. On a terminal the lines wrap at
+        word boundaries with a hanging indent, the label is coloured and a ``try`` command stands out;
+        piped or with ``NO_COLOR`` the same lines come out plain and unwrapped."""
+        tty = is_tty(self.stderr)
+        width = terminal_width(self.stderr, env=self.env) if tty else None
+        out = wrap(" ".join(terminal_safe(headline).split()), width, first="fclaude: ", indent="  ")
+        if self.err_colour:
+            out[0] = self._err_style("fclaude:", "red") + out[0][len("fclaude:") :]
+        pad = max((len(label) for label, _ in lines), default=0) + 2
+        styles: dict[str, Style] = {
+            "cause": "yellow",
+            "fix": "green",
+            "try": "cyan",
+            "row": "dim",
+            "id": "dim",
+        }
+        for label, text in lines:
+            first = "  " + f"{label}:".ljust(pad)
+            body = wrap(" ".join(terminal_safe(text).split()), width, first=first, indent=" " * len(first))
+            if self.err_colour:
+                if label == "try":  # the command stands out (styled before the label changes lengths)
+                    body = [line[: len(first)] + self._err_style(line[len(first) :], "bold") for line in body]
+                label_style = styles.get(label, "dim")
+                body[0] = body[0].replace(f"{label}:", self._err_style(f"{label}:", label_style), 1)
+            out += body
+        _write(self.stderr, "\n".join(out) + "\n")
 
 
 def _sgr(text: str, style: Style | None) -> str:
