@@ -318,6 +318,8 @@ def breakpoints(body: dict[str, object]) -> tuple[Breakpoint, ...]:
     automatic = body.get("cache_control")
     auto_ttl = _cache_ttl("body", {"cache_control": automatic}) if automatic is not None else None
     blocks = list(_blocks(body))
+    if auto_ttl is None and not any("cache_control" in block for _, block, _ in blocks):
+        return ()  # the common case: nothing to hash
     digest = hashlib.sha256(str(body.get("model")).encode())
     text: list[str] = []
     found: list[Breakpoint] = []
