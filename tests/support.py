@@ -1,12 +1,20 @@
-"""The `fclaude` runner: the real CLI in a subprocess against an emulator on 127.0.0.1.
+"""The `fclaude` runners against an emulator on 127.0.0.1.
 
-Fixtures built on it are registered in tests/conftest.py."""
+`fclaude` runs the CLI in process (`foundry_cli.cli.app.main(argv)` with the call's environment,
+stdin and captured stdout/stderr): it is what most CLI tests use, and it is fast. `fclaude_proc`
+runs the real CLI in a subprocess, for tests that need a process: a pty, signals, concurrency,
+kill/crash, or import cost. Both have the same interface and the same secret-leak check.
+
+Fixtures built on them are registered in tests/conftest.py."""
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,19 +43,95 @@ def emu() -> Iterator[Emulator]:
         yield e
 
 
+#: the signals whose handlers a CLI run may change; restored after every in-process run
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGPIPE", "SIGWINCH", "SIGHUP") if hasattr(signal, n))
+
+
+def _universal(data: bytes) -> str:
+    """Decode like `subprocess.run(text=True)`: UTF-8 with universal newlines."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace").read()
+
+
 @dataclass
 class Fclaude:
+    """Runs the CLI in this process: `foundry_cli.cli.app.main(argv)`, as `python -m foundry_cli` would.
+
+    For the call, `os.environ` holds exactly `env` plus the call's `**env`; stdin reads `input`;
+    stdout and stderr are text wrappers over `io.BytesIO` (so `.buffer` works and `isatty()` is
+    False). The exit code comes from `SystemExit`. Environment, argv, streams, cwd, signal
+    handlers and `sys.excepthook` are restored afterwards. A call that outlives `timeout` gets a
+    SIGINT and raises `subprocess.TimeoutExpired`, like the subprocess runner.
+    """
+
     env: dict[str, str]
     outputs: list[str]
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 60, **env: str) -> RunResult:
-        full_env = {**self.env, **env}
+        from foundry_cli.cli.app import main
+
+        saved_env = dict(os.environ)
+        saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.excepthook, os.getcwd())
+        saved_handlers = {s: signal.getsignal(s) for s in _SIGNALS}
+        out, err = io.BytesIO(), io.BytesIO()
+        # the wrappers stay referenced here: a collected wrapper would close its BytesIO
+        streams = (
+            io.TextIOWrapper(io.BytesIO((input or "").encode()), encoding="utf-8"),
+            io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+            io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", write_through=True),
+        )
+        sys.stdin, sys.stdout, sys.stderr = streams
+        sys.argv = ["fclaude", *args]
+        os.environ.clear()
+        os.environ.update({**self.env, **env})
+        timed_out = threading.Event()
+        main_thread = threading.main_thread().ident
+        assert main_thread is not None
+
+        def interrupt() -> None:
+            timed_out.set()
+            signal.pthread_kill(main_thread, signal.SIGINT)
+
+        timer = threading.Timer(timeout, interrupt)
+        timer.daemon = True
+        timer.start()
+        code: int | str | None = 0
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        finally:
+            timer.cancel()
+            for stream in streams[1:]:
+                if not stream.closed:
+                    stream.flush()
+            sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.excepthook, cwd = saved
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            for sig, handler in saved_handlers.items():
+                if handler is not None:
+                    signal.signal(sig, handler)
+        stdout, stderr = _universal(out.getvalue()), _universal(err.getvalue())
+        if isinstance(code, str):  # `raise SystemExit("message")` prints the message and exits 1
+            stderr, code = f"{stderr}{code}\n", 1
+        self.outputs += [stdout, stderr]
+        if timed_out.is_set():
+            raise subprocess.TimeoutExpired(["fclaude", *args], timeout, stdout, stderr)
+        return RunResult(code or 0, stdout, stderr)
+
+
+class FclaudeProcess(Fclaude):
+    """Runs the real CLI in a subprocess: `python -m foundry_cli ARGS` with the environment `env`.
+
+    For what only a process has: a pty, signals, concurrency, kill/crash, import cost."""
+
+    def __call__(self, *args: str, input: str | None = None, timeout: float = 60, **env: str) -> RunResult:
         done = subprocess.run(
             [sys.executable, "-m", "foundry_cli", *args],
             input=input if input is not None else "",
             capture_output=True,
             text=True,
-            env=full_env,
+            env={**self.env, **env},
             timeout=timeout,
         )
         self.outputs += [done.stdout, done.stderr]
@@ -59,21 +143,39 @@ def base_env(hermetic_env: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
-@pytest.fixture
-def fclaude(emu: Emulator, base_env: dict[str, str]) -> Iterator[Fclaude]:
-    """`fclaude(...)` runs the CLI configured from the environment for the emulator."""
-    env = {
+def emulator_env(emu: Emulator, base_env: dict[str, str]) -> dict[str, str]:
+    """The environment that configures the CLI for ``emu`` with the canary API key."""
+    return {
         **base_env,
         "FCLAUDE_ENDPOINT": emu.base_url,
         "FCLAUDE_API_KEY": CANARY_KEY,
         "FCLAUDE_DEPLOYMENT": "claude-sonnet-4-5",
         "FCLAUDE_PROJECT": "demo",
     }
-    runner = Fclaude(env, [])
-    yield runner
-    for text in runner.outputs:  # the secret-leak check runs after every CLI test
+
+
+def check_no_leaks(runner: Fclaude) -> None:
+    """The secret-leak check that runs after every CLI test."""
+    for text in runner.outputs:
         assert CANARY_KEY not in text, "the API key leaked into output"
         assert SP_SECRET not in text, "the client secret leaked into output"
+
+
+@pytest.fixture
+def fclaude(emu: Emulator, base_env: dict[str, str]) -> Iterator[Fclaude]:
+    """`fclaude(...)` runs the CLI in process, configured from the environment for the emulator."""
+    runner = Fclaude(emulator_env(emu, base_env), [])
+    yield runner
+    check_no_leaks(runner)
+
+
+@pytest.fixture
+def fclaude_proc(emu: Emulator, base_env: dict[str, str]) -> Iterator[FclaudeProcess]:
+    """`fclaude_proc(...)` runs the real CLI in a subprocess: for pty, signal, concurrency, crash and
+    import-cost tests. `fclaude_proc.env` is the environment to spawn other processes with."""
+    runner = FclaudeProcess(emulator_env(emu, base_env), [])
+    yield runner
+    check_no_leaks(runner)
 
 
 #: a client-secret canary for service-principal tests: no output may ever contain it
@@ -112,3 +214,10 @@ def service_principal_env(idp: Emulator, *, control_plane: bool = False) -> dict
 @pytest.fixture
 def sp_env(idp: Emulator) -> dict[str, str]:
     return service_principal_env(idp)
+
+
+def row_named(stderr: str, row: str) -> bool:
+    """Whether an error block on ``stderr`` names error-table row ``row`` (its ``row:`` line)."""
+    import re
+
+    return re.search(rf"^\s+row:\s+{re.escape(row)}(?:\s|$)", stderr, re.MULTILINE) is not None

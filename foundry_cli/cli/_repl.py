@@ -269,7 +269,7 @@ class Repl:
             what = "The request failed"
             if outcome.status == "incomplete":
                 what = "The answer is incomplete" if outcome.shown else "No answer arrived"
-            report(outcome.error, self.err, what=what, shown=outcome.shown)
+            report(outcome.error, self.err, what=what, shown=outcome.shown, chat=True)
         self._say("[the conversation is unchanged; /retry resends the message]")
         return False
 

@@ -23,7 +23,6 @@ import typer
 
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, JsonOpt, ModelOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import emulator_overrides, state
-from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import ApiError, FclaudeError
 from foundry_cli.render.output import Cell, Column, Output, Styled
 
@@ -346,7 +345,7 @@ def models(
     Uses the control plane when subscription_id is set and the auth mode is Entra ID; otherwise
     probes the configured deployment. Examples: fclaude models; fclaude models --all --json
     """
-    from foundry_cli.cli._errors import paragraph
+    from foundry_cli.cli._errors import report
     from foundry_cli.config.settings import resolve
 
     s = state(ctx, profile, debug, emulator_, scenario)
@@ -361,5 +360,4 @@ def models(
         render(listing, all_, out)
     out.flush()
     if listing.missing is not None:
-        out.say(paragraph(listing.missing, what="Deployment not found"))
-        raise typer.Exit(int(ExitCode.FAILED))
+        raise typer.Exit(int(report(listing.missing, out.stderr, what="Deployment not found")))

@@ -28,15 +28,27 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, NamedTuple, TextIO
 
-from foundry_cli.render.console import colour_enabled, is_tty, process_env, terminal_width
+from foundry_cli.render.console import colour_enabled, is_tty, process_env, sgr_terminal, terminal_width
 from foundry_cli.sanitize import terminal_safe
 
-__all__ = ["Cell", "Column", "Output", "Style", "Styled", "cell_width", "fit_widths", "truncate", "wrap"]
+__all__ = [
+    "Cell",
+    "Column",
+    "Output",
+    "StatusLine",
+    "Style",
+    "Styled",
+    "cell_width",
+    "fit_widths",
+    "truncate",
+    "wrap",
+]
 
 Style = Literal["bold", "dim", "red", "green", "yellow", "cyan"]
 _SGR: dict[str, str] = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -203,6 +215,8 @@ class Output:
         self.colour = colour_enabled(self.stdout, env=self.env, tty=tty)
         self.err_colour = colour_enabled(self.stderr, env=self.env)
         self.width = width if width is not None else terminal_width(self.stdout, env=self.env)
+        #: stdout is a terminal where a status line may be redrawn in place (:class:`StatusLine`)
+        self.live = tty and not dumb and sgr_terminal(self.env)
 
     # -- styling --
 
@@ -356,6 +370,84 @@ class Output:
                 body[0] = body[0].replace(f"{label}:", self._err_style(f"{label}:", label_style), 1)
             out += body
         _write(self.stderr, "\n".join(out) + "\n")
+
+
+class StatusLine:
+    """A spinner and a short text on the last line of a terminal's stdout, redrawn by a thread, while
+    :meth:`write` puts finished lines above it (for work whose results arrive over time: doctor's checks).
+
+    Only where ``out.live`` (a real terminal, not ``dumb``) and ``enabled``: elsewhere every method
+    but :meth:`write` does nothing, so piped output is the finished lines alone, each as soon as it is
+    written. Use it as a context manager, so the line is cleared and the thread stopped whatever
+    happens (Ctrl-C included).
+    """
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+    CLEAR = "\r\x1b[2K"  # to column 0, erase the line
+
+    def __init__(self, out: Output, text: str = "", *, interval: float = 0.1, enabled: bool = True) -> None:
+        self.out = out
+        self.enabled = enabled and out.live
+        self.text = text
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._frame = 0
+        self._shown = False
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> StatusLine:
+        if self.enabled:
+            self._draw()
+            self._thread = threading.Thread(target=self._spin, name="fclaude-status", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            self._clear()
+            self.out.stdout.flush()
+
+    def update(self, text: str) -> None:
+        """Show ``text`` next to the spinner from now on."""
+        with self._lock:
+            self.text = text
+            if self._shown:
+                self._draw_locked()
+
+    def write(self, text: str) -> None:
+        """``text`` (finished, already safe lines) above the status line."""
+        with self._lock:
+            self._clear()
+            _write(self.out.stdout, text)
+            if self._thread is not None and not self._stop.is_set():
+                self._draw_locked()
+            self.out.stdout.flush()
+
+    def _spin(self) -> None:
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                self._frame = (self._frame + 1) % len(self.FRAMES)
+                self._draw_locked()
+
+    def _draw(self) -> None:
+        with self._lock:
+            self._draw_locked()
+
+    def _draw_locked(self) -> None:
+        room = (self.out.width or 80) - 3
+        line = f"{self.FRAMES[self._frame]} {truncate(terminal_safe(self.text), room)}"
+        _write(self.out.stdout, self.CLEAR + self.out.style(line, "dim"))
+        self.out.stdout.flush()
+        self._shown = True
+
+    def _clear(self) -> None:
+        if self._shown:
+            _write(self.out.stdout, self.CLEAR)
+            self._shown = False
 
 
 def _sgr(text: str, style: Style | None) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from foundry_cli.emulator import Emulator, mint_jwt
 from tests.support import SP_SECRET as SECRET
-from tests.support import Fclaude
+from tests.support import Fclaude, row_named
 
 
 def write_fake_az(folder: Path, token: str) -> Path:
@@ -51,9 +51,9 @@ def test_azure_cli_not_logged_in(fclaude: Fclaude, tmp_path: Path) -> None:
     az.write_text("#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n")
     az.chmod(0o755)
     r = fclaude("ask", "hi", FCLAUDE_AUTH="azure-cli", PATH=f"{bin_dir}:{fclaude.env['PATH']}")
-    assert r.exit_code == 4 and "(not-logged-in)" in r.stderr and "az login" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, "not-logged-in") and "az login" in r.stderr
     r = fclaude("ask", "hi", FCLAUDE_AUTH="azure-cli", PATH="/nonexistent")
-    assert r.exit_code == 4 and "(not-logged-in)" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, "not-logged-in")
 
 
 @pytest.mark.parametrize("api", ["messages", "responses"])
@@ -82,14 +82,14 @@ def test_aadsts_rows_exit_4(fclaude: Fclaude, idp: Emulator, sp_env: dict[str, s
     idp.set_scenario(scenario)
     r = fclaude("ask", "hi", **sp_env)
     assert r.exit_code == 4, r.stderr
-    assert f"({scenario})" in r.stderr and "Traceback" not in r.stderr and SECRET not in r.stderr
+    assert row_named(r.stderr, scenario) and "Traceback" not in r.stderr and SECRET not in r.stderr
 
 
 def test_missing_service_principal_variables_are_named(fclaude: Fclaude, sp_env: dict[str, str]) -> None:
     env = {**sp_env, "AZURE_CLIENT_SECRET": "", "AZURE_TENANT_ID": ""}
     r = fclaude("ask", "hi", **env)
-    assert r.exit_code in (3, 4) and "(sp-env-missing)" in r.stderr
-    what = r.stderr.split("Likely cause")[0]  # the first sentence names exactly what is missing
+    assert r.exit_code in (3, 4) and row_named(r.stderr, "sp-env-missing")
+    what = r.stderr.split("\n  cause:")[0]  # the first line names exactly what is missing
     assert "AZURE_CLIENT_SECRET" in what and "AZURE_TENANT_ID" in what and "AZURE_CLIENT_ID" not in what
 
 
@@ -99,7 +99,7 @@ def test_data_plane_auth_rows(
 ) -> None:
     idp.set_scenario(scenario)
     r = fclaude("ask", "hi", **sp_env)
-    assert r.exit_code == 4 and f"({row})" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, row)
 
 
 def test_a_rejected_cached_token_is_refreshed_once(

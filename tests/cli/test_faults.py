@@ -8,7 +8,7 @@ import time
 import pytest
 
 from foundry_cli.emulator import Emulator
-from tests.support import Fclaude
+from tests.support import Fclaude, row_named
 
 FAST = {"FCLAUDE_MAX_RETRIES": "0"}
 
@@ -34,15 +34,15 @@ def test_fault_names_its_row(
     emu.set_scenario(scenario)
     r = fclaude("ask", "--api", api, "hi", **FAST)
     assert r.exit_code == code, r.stderr
-    assert f"({row})" in r.stderr and "Fix:" in r.stderr
+    assert row_named(r.stderr, row) and "\n  fix:" in r.stderr
     assert r.stdout == "" and "Traceback" not in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1, "errors are one paragraph"
+    assert r.stderr.startswith("fclaude: ") and "\n  cause:" in r.stderr, "errors are one short block"
 
 
 def test_api_version_v1_with_query(fclaude: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("api-version")
     r = fclaude("ask", "--api", "responses", "hi", FCLAUDE_API_VERSION="v1", **FAST)
-    assert r.exit_code == 1 and "(api-version)" in r.stderr
+    assert r.exit_code == 1 and row_named(r.stderr, "api-version")
 
 
 def test_rate_limit_retries_once_then_succeeds(fclaude: Fclaude, emu: Emulator) -> None:
@@ -58,7 +58,7 @@ def test_rate_limit_retries_once_then_succeeds(fclaude: Fclaude, emu: Emulator) 
 def test_rate_limit_exhausted_names_row(fclaude: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("rate-limit:5")
     r = fclaude("ask", "hi", **FAST)
-    assert r.exit_code == 1 and "(rate-limit)" in r.stderr and len(emu.requests) == 1
+    assert r.exit_code == 1 and row_named(r.stderr, "rate-limit") and len(emu.requests) == 1
 
 
 @pytest.mark.parametrize("api", ["messages", "responses"])
@@ -72,7 +72,7 @@ def test_broken_stream_keeps_partial_text_and_exits_1(
     assert len(r.stdout) > 20, "the part that arrived is printed"
     assert "incomplete" in r.stderr
     if scenario == "overloaded-midstream":
-        assert "(overloaded)" in r.stderr
+        assert row_named(r.stderr, "overloaded")
     assert len(emu.requests) == 1, "never retried once output started"
 
 
@@ -119,4 +119,4 @@ def test_closed_port_is_a_network_error(fclaude: Fclaude) -> None:
     port = s.getsockname()[1]
     s.close()
     r = fclaude("ask", "hi", FCLAUDE_ENDPOINT=f"http://127.0.0.1:{port}", **FAST)
-    assert r.exit_code == 1 and "(network)" in r.stderr and "could not connect" in r.stderr
+    assert r.exit_code == 1 and row_named(r.stderr, "network") and "could not connect" in r.stderr

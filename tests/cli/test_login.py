@@ -12,7 +12,7 @@ import pexpect
 import pytest
 
 from foundry_cli.emulator import Emulator
-from tests.support import CANARY_KEY, Fclaude
+from tests.support import CANARY_KEY, Fclaude, row_named
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_login_by_flags_verifies_and_saves(bare: Fclaude, emu: Emulator, hermeti
 
 def test_login_failure_shows_the_row_and_keeps_the_profile(bare: Fclaude, emu: Emulator) -> None:
     r = bare(*login_flags(emu), input="wrong-key\n")
-    assert r.exit_code == 4 and "(key-invalid)" in r.stderr and "saved" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, "key-invalid") and "saved" in r.stderr
     r = bare("profile", "list", "--json")
     assert [p["name"] for p in json.loads(r.stdout)] == ["default"]
 
@@ -72,7 +72,7 @@ def test_only_the_first_profile_becomes_the_default_by_itself(bare: Fclaude, emu
 def test_default_flag_switches_only_after_a_successful_verification(bare: Fclaude, emu: Emulator) -> None:
     assert bare("-p", "a", *login_flags(emu, "--no-verify"), input="key-a\n").exit_code == 0
     r = bare("-p", "b", *login_flags(emu, "--default"), input="wrong-key\n")
-    assert r.exit_code == 4 and "(key-invalid)" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, "key-invalid")
     assert defaults(bare) == {"a": True, "b": False}, "a profile that failed verification is not made default"
     assert "not made the default" in r.stderr and "fclaude profile use b" in r.stderr
     r = bare("-p", "b", *login_flags(emu, "--default"), input=CANARY_KEY + "\n")

@@ -7,7 +7,7 @@ import json
 
 from foundry_cli.catalog import find_model
 from foundry_cli.emulator import DEFAULT_DEPLOYMENTS, Emulator
-from tests.support import CANARY_KEY, Fclaude, service_principal_env
+from tests.support import CANARY_KEY, Fclaude, row_named, service_principal_env
 from tests.support import SP_SECRET as SECRET
 
 
@@ -52,7 +52,7 @@ def test_control_plane_json_and_region(fclaude: Fclaude, idp: Emulator) -> None:
 def test_control_plane_suggests_the_closest_deployment(fclaude: Fclaude, idp: Emulator) -> None:
     r = fclaude("models", "-m", "claude-sonet-4-5", **service_principal_env(idp, control_plane=True))
     assert r.exit_code == 1, r.stderr
-    assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and "(deployment-not-found)" in r.stderr
+    assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and row_named(r.stderr, "deployment-not-found")
     assert "claude-haiku-4-5" in r.stdout, "the real deployments are still listed"
 
 
@@ -93,7 +93,7 @@ def test_all_plain(fclaude: Fclaude) -> None:
 def test_probe_misspelled_deployment(fclaude: Fclaude) -> None:
     r = fclaude("models", "-m", "claude-sonet-4-5")
     assert r.exit_code == 1, r.stderr
-    assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and "(deployment-not-found)" in r.stderr
+    assert "did you mean 'claude-sonnet-4-5'?" in r.stderr and row_named(r.stderr, "deployment-not-found")
     assert "Traceback" not in r.stderr and CANARY_KEY not in r.stderr
 
 
@@ -106,4 +106,4 @@ def test_emulator_try_it_path(fclaude: Fclaude) -> None:
 def test_auth_failure_on_probe_exits_4(fclaude: Fclaude, emu: Emulator) -> None:
     emu.set_scenario("key-invalid")
     r = fclaude("models")
-    assert r.exit_code == 4 and "(key-invalid)" in r.stderr
+    assert r.exit_code == 4 and row_named(r.stderr, "key-invalid")

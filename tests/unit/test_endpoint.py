@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from foundry_cli.config.endpoint import Endpoint, normalise_endpoint
 from foundry_cli.errors import ConfigError
-from tests.support import Fclaude
+from tests.support import Fclaude, row_named
 
 ROOT = "https://myres.services.ai.azure.com"
 
@@ -183,7 +183,7 @@ def test_any_text_is_an_endpoint_or_a_configuration_error(text: str) -> None:
 def test_a_broken_endpoint_in_the_environment_is_a_configuration_error(fclaude: Fclaude) -> None:
     r = fclaude("ask", "hi", FCLAUDE_ENDPOINT="https://[::1")
     assert r.exit_code == 3, r.stderr
-    assert "(endpoint-shape)" in r.stderr and "IPv6" in r.stderr
+    assert row_named(r.stderr, "endpoint-shape") and "IPv6" in r.stderr
     assert "bug in fclaude" not in r.stderr and "Traceback" not in r.stderr
 
 
