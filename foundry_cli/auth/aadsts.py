@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 
 from foundry_cli.errors import AuthError
+from foundry_cli.redact import scrub as scrub_registered
+from foundry_cli.sanitize import terminal_safe
 
 #: AADSTS number (without the prefix) -> error-table row id (DESIGN §5).
 AADSTS_ROWS: dict[str, str] = {
@@ -87,7 +89,10 @@ def text_row(text: str) -> str | None:
 
 
 def scrub(text: str, secrets: Iterable[str | None] = (), *, limit: int | None = MAX_DETAIL) -> str:
-    """``text`` without tokens, the given secret values, or Entra's trace trailer; one line, bounded."""
+    """``text`` without tokens, the given or registered secret values (:mod:`foundry_cli.redact`),
+    Entra's trace trailer, or control characters and escape sequences (an identity provider's or a
+    tool's text is server text too); one line, bounded."""
+    text = terminal_safe(scrub_registered(text))
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")

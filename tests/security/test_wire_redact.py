@@ -61,3 +61,19 @@ _NO_STAR = st.characters(blacklist_characters="*")  # the mask itself could re-f
 def test_a_registered_secret_never_survives_scrub(secret: str, left: str, right: str) -> None:
     redact.register_secret(secret)
     assert secret not in redact.scrub(left + secret + right)
+
+
+def test_auth_error_text_from_a_tool_is_scrubbed_and_terminal_safe() -> None:
+    import shlex
+    import sys
+
+    from foundry_cli.auth.api_key import run_key_command
+    from foundry_cli.errors import AuthError
+
+    redact.register_secret(KEY)
+    script = f"import sys; sys.stderr.write('vault says \\x1b]0;owned\\x07\\x1b[2J{KEY}'); sys.exit(2)"
+    with pytest.raises(AuthError) as info:
+        run_key_command(f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}")
+    message = info.value.message
+    assert "vault says" in message and KEY not in message
+    assert "\x1b" not in message and "\x07" not in message
