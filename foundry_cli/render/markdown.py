@@ -285,11 +285,12 @@ class MarkdownRenderer:
     def _print_plain(self, block: str) -> None:
         """A finished block too large to render, printed as the text it is (no markdown)."""
         self.stats.committed_blocks += 1
-        if not block.strip():
+        text = block.strip("\n")  # leading blank lines render as nothing; rich separates blocks
+        if not text.strip():
             return
         if self._new_line:
             self._out.line()
-        self._out.out(block.rstrip("\n"), highlight=False)
+        self._out.out(text, highlight=False)
         self._new_line = True
 
     def _render_tail(self) -> list[list[Segment]]:
@@ -345,16 +346,17 @@ class MarkdownRenderer:
 
     def _start_spill(self) -> None:
         tail = self._splitter.tail
+        body = tail.lstrip("\n")  # leading blank lines of a block render as nothing
         with _InterruptsHeld():
             with self._out:
                 self._erase()
                 self._print_pending()
                 if self._new_line:
-                    self._out.line()
+                    self._out.line()  # the blank line rich puts between blocks
             self._spill_file = self._out.file
             self._spilling = True
-            self._spilled = 0
-            self._spill_write(tail)
+            self._spilled = len(tail) - len(body)
+            self._spill_write(body)
 
     def _spill_feed(self, delta: str) -> None:
         """While spilling: print what ``delta`` added to the spilled text.
@@ -373,7 +375,7 @@ class MarkdownRenderer:
                         self._spilled -= len(block)
                         self._pending.popleft()
                         continue
-                    self._spill_write(block[self._spilled :])
+                    self._spill_write(block[self._spilled :].rstrip("\n"))
                     self._pending.popleft()
                     self._stop_spill()
                     return
@@ -399,7 +401,8 @@ class MarkdownRenderer:
         if not self._spill_end.endswith("\n"):
             self._spill_write("\n")
         self._spill_file.flush()
-        self._new_line = self._spill_end != "\n\n"  # a blank line already separates what follows
+        # What follows is separated as rich separates blocks, unless a blank line already is there.
+        self._new_line = self._spill_end != "\n\n"
         self._spilling = False
         self._spilled = 0
         self._spill_end = ""

@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -111,7 +112,7 @@ def test_ctrl_c_during_a_commit_and_redraw_leaves_the_whole_rendering() -> None:
         interrupted = 0
         for n in points:
             r, out = renderer()
-            interrupted += run_interrupted(lambda r=r: r.text(SECOND), n, count="after feed")[0]  # type: ignore[misc]
+            interrupted += run_interrupted(partial(r.text, SECOND), n, count="after feed")[0]
             assert not held()
             r.close()  # what the CLI does on Ctrl-C
             assert_whole_rendering(out)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from rich.markdown import Markdown
 
-from foundry_cli.render.stream import MarkdownRenderer
+from foundry_cli.render.markdown import MarkdownRenderer
 
-from ._helpers import FakeClock, memory_console
+from ._helpers import FakeClock, memory_console, output
 
 UNIT = (
     "## Section\n\n"
@@ -82,3 +83,39 @@ def test_expensive_redraws_take_at_most_a_fifth_of_the_time() -> None:
         clock.advance(0.0005)
     assert spent[0] <= 0.21 * clock.now
     r.close()
+
+
+def one_block(
+    deltas: int, *, spill_limit: int, markdown: Callable[[str], Markdown] | None = None
+) -> MarkdownRenderer:
+    """Stream one paragraph of ``deltas`` deltas (soft line breaks, never a blank line)."""
+    out = memory_console(interactive=True)
+    clock = FakeClock()
+    r = MarkdownRenderer(out, memory_console(), clock=clock, markdown=markdown, spill_limit=spill_limit)
+    for i in range(deltas):
+        r.text("word\n" if i % 16 == 15 else "word ")
+        clock.advance(0.001)
+    r.close()
+    return r
+
+
+def test_one_huge_block_costs_the_same_per_delta_at_any_size() -> None:
+    """Issue 9 finding 6: a single 30 MB paragraph on a TTY did not finish in 300 s. Past the
+    spill limit the open block is no longer re-rendered: the work per delta stays flat."""
+
+    def per_delta(deltas: int) -> tuple[float, float]:
+        r = one_block(deltas, spill_limit=4_000)
+        written = len(output(r._out))
+        return r.stats.parsed_chars / deltas, written / deltas
+
+    (parsed_small, written_small), (parsed_large, written_large) = per_delta(2_000), per_delta(20_000)
+    assert parsed_large / parsed_small <= 1.5
+    assert written_large / written_small <= 1.5  # each character is written about once, not redrawn
+
+    # Without the bound (a cheap stand-in for rich, so the quadratic run stays fast), the same
+    # measure grows with the length: the test would catch a renderer that re-renders the block.
+    def unbounded(deltas: int) -> float:
+        r = one_block(deltas, spill_limit=10**12, markdown=lambda text: Markdown(""))
+        return r.stats.parsed_chars / deltas
+
+    assert unbounded(20_000) / unbounded(2_000) > 5

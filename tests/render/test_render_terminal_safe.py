@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foundry_cli.render.console import decide_mode
 from foundry_cli.render.stream import StreamRenderer, make_renderer
 from foundry_cli.sanitize import terminal_safe
 
@@ -64,7 +66,7 @@ def foreign_controls(raw: str) -> list[str]:
     return list(CONTROL.findall(OWN.sub("", raw)))
 
 
-def drive(r: StreamRenderer, answer: list[str], thinking: list[str] = ()) -> None:  # type: ignore[assignment]
+def drive(r: StreamRenderer, answer: list[str], thinking: Sequence[str] = ()) -> None:
     for delta in thinking:
         r.thinking(delta)
     for delta in answer:
@@ -73,10 +75,9 @@ def drive(r: StreamRenderer, answer: list[str], thinking: list[str] = ()) -> Non
 
 
 def run(
-    env: dict[str, str], out: io.StringIO, err: io.StringIO, answer: list[str], thinking: list[str] = ()
-) -> None:  # type: ignore[assignment]
-    mode = "plain" if env is DUMB or not (out.isatty() or "FORCE_COLOR" in env) else "markdown"
-    drive(make_renderer(mode, out, err, env=env), answer, thinking)
+    env: dict[str, str], out: io.StringIO, err: io.StringIO, answer: list[str], thinking: Sequence[str] = ()
+) -> None:
+    drive(make_renderer(decide_mode(out, env=env), out, err, env=env), answer, thinking)
 
 
 # -- explicit attacks ----------------------------------------------------------------------------
@@ -172,9 +173,8 @@ def test_no_control_from_server_text_reaches_a_terminal(text: str, thought: str,
     assert Screen().feed(out.getvalue()).text() == screen_text(render_whole(safe))
 
     # Markdown on a pipe (FORCE_COLOR): byte-identical to rendering the sanitized text.
-    out, err = io.StringIO(), io.StringIO()
-    run(FORCED, out, err, split(text, cuts), split(thought, cuts))
-    reference = io.StringIO()
+    piped, piped_err, reference = io.StringIO(), io.StringIO(), io.StringIO()
+    run(FORCED, piped, piped_err, split(text, cuts), split(thought, cuts))
     run(FORCED, reference, io.StringIO(), [safe])
-    assert out.getvalue() == reference.getvalue()
-    assert foreign_controls(out.getvalue()) == [] and foreign_controls(err.getvalue()) == []
+    assert piped.getvalue() == reference.getvalue()
+    assert foreign_controls(piped.getvalue()) == [] and foreign_controls(piped_err.getvalue()) == []
