@@ -45,10 +45,10 @@ def state(
 #: Scenarios of the try-it path that the client side plays (the emulator stays healthy): what a
 #: missing setting, a missing tool or an unreachable endpoint looks like.
 CLIENT_SCENARIOS: dict[str, str] = {
-    "endpoint-missing": "no endpoint configured (client side; the emulator is not asked)",
-    "sp-env-missing": "service-principal auth without a secret or tenant (client side)",
-    "not-logged-in": "azure-cli auth with no `az` on PATH (client side)",
-    "network": "the endpoint is a closed port on 127.0.0.1 (client side)",
+    "endpoint-missing": "no endpoint configured: the emulator is never asked",
+    "sp-env-missing": "service-principal auth without a client secret or tenant id",
+    "not-logged-in": "azure-cli auth with no `az` on PATH",
+    "network": "the endpoint is a closed port on 127.0.0.1",
 }
 #: emulator client id for the identity rows of the try-it path (a throwaway app)
 TRY_CLIENT = "11111111-2222-4333-8444-555555555555"

@@ -1,56 +1,86 @@
-"""``fclaude emulator``: serve the local Foundry emulator on 127.0.0.1."""
+"""``fclaude emulator``: serve the local Foundry emulator on 127.0.0.1.
+
+The flags and the serving are ``foundry_cli.emulator.serve``'s, shared with
+``python -m foundry_cli.emulator``; this module only maps Typer options onto them."""
 
 from __future__ import annotations
 
 import sys
-import threading
+from dataclasses import replace
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+DEFAULT_PORT = 8765  # foundry_cli.emulator.serve.DEFAULT_PORT (not imported: --help stays light)
 
 
 def emulator(
     port: Annotated[
         int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).", min=0, max=65535)
-    ] = 8765,
+    ] = DEFAULT_PORT,
     scenario: Annotated[
-        str, typer.Option("--scenario", help="Fault scenario (an error-table row id).")
+        str, typer.Option("--scenario", help="Fault scenario (an error-table row id); see --list.")
     ] = "healthy",
-    list_: Annotated[bool, typer.Option("--list", help="List the scenarios and exit.")] = False,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List every scenario `--scenario` accepts and exit.")
+    ] = False,
+    identity: Annotated[
+        bool, typer.Option("--identity", help="Also serve Entra ID over HTTPS and a managed identity.")
+    ] = False,
+    identity_port: Annotated[
+        int,
+        typer.Option(
+            "--identity-port", help="HTTPS port of the identity side (0: a free one).", min=0, max=65535
+        ),
+    ] = 0,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Tenant id of the identity side.")] = None,
+    delay: Annotated[
+        float, typer.Option("--delay", help="Seconds between streamed text deltas (a slow answer).", min=0.0)
+    ] = 0.0,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key", help="The key the emulator accepts (a test key, not a secret; default: a fixed one)."
+        ),
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Loopback address to bind (127.x.x.x or localhost only).")
+    ] = "127.0.0.1",
+    log: Annotated[
+        Path | None, typer.Option("--log", help="Append one line per request to FILE (- = stderr).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per request on stderr.")] = False,
 ) -> None:
-    """Run a local Foundry emulator (Messages + Responses) for trying fclaude and for tests.
+    """Run a local Foundry emulator (Messages, Responses, ARM; Entra ID with --identity) for trying
+    fclaude and for tests. `python -m foundry_cli.emulator` is the same program.
 
-    Example: fclaude emulator --port 8765 --scenario deployment-not-found
+    Examples: fclaude emulator --port 8765 --scenario deployment-not-found;
+    fclaude emulator --identity -v; fclaude emulator --list
     """
-    from foundry_cli.emulator import DEFAULT_API_KEY, IDENTITY_SCENARIOS, SCENARIOS, Emulator
+    from foundry_cli.cli._state import CLIENT_SCENARIOS
+    from foundry_cli.emulator.serve import ServeOptions, UsageProblem, scenario_listing, serve
     from foundry_cli.errors import UsageError
 
     if list_:
-        every = {**SCENARIOS, **IDENTITY_SCENARIOS}
-        width = max(map(len, every))
-        for name, desc in every.items():
-            sys.stdout.write(f"{name:<{width}}  {desc}\n")
+        sys.stdout.write(scenario_listing(CLIENT_SCENARIOS))
         return
-    try:
-        emu = Emulator(port=port, scenario=scenario)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        emu.start()
-    except OSError as exc:
-        raise UsageError(
-            f"Cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}. Pick another --port."
-        ) from None
-    sys.stdout.write(
-        f"Foundry emulator on {emu.base_url} (scenario {scenario}); Ctrl-C stops it.\n"
-        f"  export FCLAUDE_ENDPOINT={emu.base_url} FCLAUDE_PROJECT=demo\n"
-        "  export FCLAUDE_DEPLOYMENT=claude-sonnet-4-5\n"
-        f"  export FCLAUDE_API_KEY={DEFAULT_API_KEY}   # the emulator's fixed, public test key\n"
+    opts = ServeOptions(
+        host=host,
+        port=port,
+        scenario=scenario,
+        delay=delay,
+        identity=identity,
+        identity_port=identity_port,
+        log=str(log) if log is not None else ("-" if verbose else None),
     )
-    sys.stdout.flush()
+    if tenant:
+        opts = replace(opts, tenant=tenant)
+    if api_key:
+        opts = replace(opts, api_key=api_key)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emu.stop()
+        code = serve(opts)
+    except UsageProblem as exc:
+        raise UsageError(f"{exc}.") from None
+    if code:
+        raise typer.Exit(code)

@@ -296,12 +296,18 @@ def classify(exc: BaseException) -> Row | None:
     code and message (:func:`classify_http`; a deployment-not-found answered from a region that offers
     no Claude model is ``region``); an AuthError's code (AADSTS number) and message;
     NetworkError and stdlib connection/TLS errors -> ``network``. A StreamInterrupted is classified
-    by its cause (None without one). Usage errors never get a row. Other exceptions are read as
-    text; when they say nothing, their ``__cause__`` / ``__context__`` chain is tried.
+    by its cause (None without one), except a transport failure after the stream began (a cut or a
+    stalled stream): ``service-error`` (None while the table has no such row). Usage errors never
+    get a row. Other exceptions are read as text; when they say nothing, their ``__cause__`` /
+    ``__context__`` chain is tried.
     """
     if isinstance(exc, StreamInterrupted):
         if exc.row is not None and exc.row in ROW_BY_ID:
             return ROW_BY_ID[exc.row]
+        if isinstance(exc.cause, NetworkError):
+            # The stream had begun, so DNS, TLS, the proxy and the route worked (the `network` row's
+            # fixes do not apply): the service or a gateway dropped or stalled the answer.
+            return ROW_BY_ID.get("service-error")
         return classify(exc.cause) if exc.cause is not None else None
     if isinstance(exc, UsageError):
         return ROW_BY_ID.get(exc.row) if exc.row else None

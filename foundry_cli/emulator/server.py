@@ -13,6 +13,8 @@ import ssl
 import sys
 import threading
 import traceback
+from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
@@ -85,7 +87,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
-        """Quiet: nothing is printed per request."""
+        """Quiet: nothing is printed per request (see ``log_request``)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per answered request to ``emulator.request_log``, if set: method, path (no query:
+        it may carry ids), status and which side (data plane, or ``identity`` on the HTTPS port)."""
+        log = self.server.emulator.request_log
+        if log is None:
+            return
+        status = code.value if isinstance(code, HTTPStatus) else code
+        side = "identity " if self.server.context is not None else ""
+        log(f"{side}{self.command} {urlsplit(self.path).path} {status}")
 
     def setup(self) -> None:
         super().setup()
@@ -283,6 +295,7 @@ class Emulator:
         self.identity_port = identity_port
         self.delta_delay = delta_delay
         self.latency = latency  # seconds added before every response (data plane, ARM, identity)
+        self.request_log: Callable[[str], None] | None = None  # one line per request (serve.py --log)
         # the management plane (ARM): where the emulated account lives, and each deployment's model
         self.subscription_id = subscription_id
         self.resource_group = resource_group

@@ -43,10 +43,10 @@ def test_a_failed_prerequisite_skips_dependants_with_the_reason() -> None:
         Check("d", "D", lambda _c: passed("runs"), after=("a",)),
     ]
     r = {x.id: x for x in run_checks(checks, None)}
-    assert r.b.status == "skip" and "needs a, which failed (network)" in r.b.detail
-    assert r.c.status == "skip" and "a failed (network)" in r.c.detail
-    assert r.d.status == "pass"
-    assert r.a.fix and "HTTPS_PROXY" in r.a.fix  # the row's fix is filled in
+    assert r["b"].status == "skip" and "needs a, which failed (network)" in r["b"].detail
+    assert r["c"].status == "skip" and "a failed (network)" in r["c"].detail
+    assert r["d"].status == "pass"
+    assert r["a"].fix and "HTTPS_PROXY" in r["a"].fix  # the row's fix is filled in
 
 
 def test_a_hung_check_times_out_alone() -> None:
@@ -59,8 +59,8 @@ def test_a_hung_check_times_out_alone() -> None:
     r = {x.id: x for x in run_checks(checks, None)}
     release.set()
     assert time.perf_counter() - started < 1.0
-    assert r.slow.status == "fail" and "0.2 s" in r.slow.detail and r.slow.row == "network"
-    assert r.fast.status == "pass"
+    assert r["slow"].status == "fail" and "0.2 s" in r["slow"].detail and r["slow"].row == "network"
+    assert r["fast"].status == "pass"
 
 
 def test_exceptions_become_classified_failures() -> None:
@@ -74,7 +74,7 @@ def test_exceptions_become_classified_failures() -> None:
 def test_offline_skips_network_checks() -> None:
     checks = [Check("n", "N", lambda _c: passed("x"), network=True), Check("l", "L", lambda _c: passed("y"))]
     r = {x.id: x for x in run_checks(checks, None, offline=True)}
-    assert r.n.status == "skip" and "--offline" in r.n.detail and r.l.status == "pass"
+    assert r["n"].status == "skip" and "--offline" in r["n"].detail and r["l"].status == "pass"
 
 
 def test_strict_report() -> None:
