@@ -10,6 +10,7 @@ to output and an exit code, the chat REPL to its prompt; neither has an except-l
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from foundry_cli.api.client import Answer, FoundryClient
-    from foundry_cli.api.types import Message, Request, Result
+    from foundry_cli.api.types import Message, Request, Result, StreamEvent
     from foundry_cli.config.settings import Settings
+    from foundry_cli.render.feedback import Feedback
 
 TurnStatus = Literal["complete", "interrupted", "incomplete", "error"]
 
@@ -157,9 +159,11 @@ def run_turn(
     answer = client.send(request)
     outcome = Outcome("complete", request, None)
     broken_pipe = False
-    with _signals_interrupt():
+    with _signals_interrupt(), _live_feedback(client, err) as feedback:
         try:
-            broken_pipe = _stream(answer, outcome, out, err, render=render, show_thinking=show_thinking)
+            broken_pipe = _stream(
+                answer, outcome, out, err, render=render, show_thinking=show_thinking, feedback=feedback
+            )
             outcome.result = answer.result
         except KeyboardInterrupt as exc:
             outcome.status = "interrupted"
@@ -181,8 +185,36 @@ def run_turn(
     return outcome
 
 
+@contextlib.contextmanager
+def _live_feedback(client: FoundryClient, err: TextIO) -> Iterator[Feedback | None]:
+    """On a terminal, a status line for the turn (waiting, thinking, a retry countdown); the client's
+    retry notices and waits go through it while the turn runs."""
+    from foundry_cli.render.feedback import feedback_for
+
+    feedback = feedback_for(err, env=os.environ)
+    if feedback is None:
+        yield None
+        return
+    saved = client.on_retry, client.retry
+    feedback.max_retries = client.retry.max_retries
+    client.on_retry, client.retry = feedback.on_retry, dataclasses.replace(client.retry, sleep=feedback.sleep)
+    feedback.waiting()
+    try:
+        yield feedback
+    finally:
+        feedback.close()
+        client.on_retry, client.retry = saved
+
+
 def _stream(
-    answer: Answer, outcome: Outcome, out: TextIO, err: TextIO, *, render: bool, show_thinking: bool
+    answer: Answer,
+    outcome: Outcome,
+    out: TextIO,
+    err: TextIO,
+    *,
+    render: bool,
+    show_thinking: bool,
+    feedback: Feedback | None,
 ) -> bool:
     """Render the answer's events; True when the reader of ``out`` went away (the rest is read
     without rendering, so the whole answer is still recorded)."""
@@ -194,6 +226,8 @@ def _stream(
     broken = False
     try:
         for ev in answer:
+            if feedback is not None:
+                _feedback(feedback, ev, show_thinking)
             if renderer is None:
                 continue  # --json, or a reader that went away: the answer is still read whole
             try:
@@ -211,6 +245,15 @@ def _stream(
             with contextlib.suppress(BrokenPipeError):
                 renderer.close()
     return broken
+
+
+def _feedback(feedback: Feedback, ev: StreamEvent, show_thinking: bool) -> None:
+    from foundry_cli.api.types import TextDelta, ThinkingDelta
+
+    if isinstance(ev, TextDelta) or (isinstance(ev, ThinkingDelta) and show_thinking):
+        feedback.clear()  # before anything is written: the line never mixes with the answer
+    elif isinstance(ev, ThinkingDelta):
+        feedback.thinking()
 
 
 def _silence(out: TextIO) -> None:
