@@ -9,13 +9,12 @@ sent, so an API key never leaves for the management plane. Errors are :class:`Ap
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from foundry_cli.api.error_body import parse_error
+from foundry_cli.api.error_body import load_json, parse_error, server_text
 from foundry_cli.api.transport import check_url, make_client
 from foundry_cli.errors import ApiError, AuthError, NetworkError
 
@@ -251,14 +250,18 @@ class ArmClient:
             response = self._http.get(url, params=params, headers=self._auth_headers())
         except httpx2.TransportError as exc:
             label = type(exc).__name__
+            # a local protocol error quotes the header value it refused (a token): never shown
+            detail = label if isinstance(exc, httpx2.LocalProtocolError) else server_text(str(exc), 300)
             raise NetworkError(
-                f"could not reach the management endpoint {self.base} ({exc or label}).", status=0, code=label
+                f"could not reach the management endpoint {self.base} ({detail or label}).",
+                status=0,
+                code=label,
             ) from None
         headers = {k.lower(): v for k, v in response.headers.items()}
-        if response.status_code >= 400:
+        if response.status_code >= 300:  # a redirect is reported, never followed (it would carry the token)
             raise parse_error(response.status_code, headers, response.content)
         try:
-            return json.loads(response.content)
+            return load_json(response.content)
         except ValueError:
             raise ApiError(
                 f"the management endpoint answered HTTP {response.status_code} with a body that is not JSON.",
