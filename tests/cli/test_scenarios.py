@@ -117,3 +117,73 @@ def test_try_it_ignores_the_users_configuration(cli: Fclaude, tmp_path: Path) ->
     assert r.stdout.strip()
     assert config.read_text() == before
     assert not (home / "history.db").exists()  # the try-it run has a home of its own
+
+
+# --- one emulator front end: `fclaude emulator` and `python -m foundry_cli.emulator` ------------
+
+
+def test_both_front_ends_have_every_flag(cli: Fclaude) -> None:
+    import dataclasses
+    import subprocess
+    import sys
+
+    from foundry_cli.emulator.serve import ServeOptions
+
+    flags = [f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(ServeOptions)]
+    ours = cli("emulator", "--help")
+    assert ours.exit_code == 0
+    module = subprocess.run(
+        [sys.executable, "-m", "foundry_cli.emulator", "--help"], capture_output=True, text=True, check=True
+    )
+    for flag in [*flags, "--list", "--verbose"]:
+        assert flag in ours.stdout, flag
+        assert flag in module.stdout, flag
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "example.com", "::"])  # noqa: S104 - refused
+def test_the_emulator_serves_loopback_only(cli: Fclaude, host: str) -> None:
+    r = cli("emulator", "--port", "0", "--host", host)
+    assert r.exit_code == 2 and "loopback" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_request_log_has_one_line_per_request(tmp_path: Path) -> None:
+    import io
+    import ssl
+    import threading
+
+    import httpx2
+
+    from foundry_cli.emulator.serve import ServeOptions, serve
+
+    out, log_file, stop = io.StringIO(), tmp_path / "requests.log", threading.Event()
+    opts = ServeOptions(port=0, scenario="deployment-not-found", log=str(log_file), identity=True)
+    codes: list[int] = []
+    server = threading.Thread(target=lambda: codes.append(serve(opts, stdout=out, stop=stop)))
+    server.start()
+    try:
+        for _ in range(2000):  # wait for the banner, not for a time
+            if "scenario:" in out.getvalue():
+                break
+            stop.wait(0.005)
+        lines = dict(line.split(":", 1) for line in out.getvalue().splitlines() if ": " in line[:16])
+        base = lines["base URL"].strip()
+        with httpx2.Client(timeout=10) as http:
+            headers = {"x-api-key": lines["API key"].strip(), "anthropic-version": "2023-06-01"}
+            body = {"model": "nope", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+            sent = http.post(f"{base}/anthropic/v1/messages?x=secret-query", json=body, headers=headers)
+        assert sent.status_code == 404
+        ca = lines["CA bundle"].split()[0]
+        with httpx2.Client(timeout=10, verify=ssl.create_default_context(cafile=ca)) as http:
+            assert http.get(
+                f"{lines['authority host'].strip()}/common/v2.0/.well-known/openid-configuration"
+            ).is_success
+    finally:
+        stop.set()
+        server.join(10)
+    assert codes == [0]
+    logged = log_file.read_text().splitlines()
+    assert [line.split(" ", 1)[1] for line in logged] == [
+        "POST /anthropic/v1/messages 404",
+        "identity GET /common/v2.0/.well-known/openid-configuration 200",
+    ]
+    assert "secret-query" not in log_file.read_text()  # paths only: a query may carry ids
