@@ -19,7 +19,7 @@ from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, Scenario
 from foundry_cli.cli._state import AppState, state, try_it
 from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import UsageError
-from foundry_cli.render.output import Cell, Column, Output, Style, Styled, wrap
+from foundry_cli.render.output import Cell, Column, Output, StatusLine, Style, Styled, wrap
 from foundry_cli.sanitize import one_line
 
 if TYPE_CHECKING:
@@ -78,18 +78,25 @@ def doctor(
     if check is not None and check not in CHECK_IDS:
         raise UsageError(f"Unknown check {check!r}; valid checks: {', '.join(CHECK_IDS)}.")
     s = state(ctx, profile, debug, emulator_, scenario)
-    report, doctor_ctx, env = _run(s, check=check, offline=offline, strict=strict)
     from foundry_cli.doctor import report as rep
 
-    secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
+    out = Output()
+    # the table is printed as the checks finish; --json and --check print once, at the end
+    # (no spinner with --debug: the trace on stderr would tear its line)
+    ids = [c.id for c in CHECKS]
+    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and check is None else None
+    with live or contextlib.nullcontext():
+        report, doctor_ctx, env = _run(s, check=check, offline=offline, strict=strict, live=live)
+        secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
+        if live is not None:
+            live.finish(report, secrets)
     if junit is not None:
         _write(junit, rep.junit_text(report, secrets))
     if bundle is not None:
         _write(bundle, rep.bundle_text(report, doctor_ctx, env))
-    out = Output()
     if json_out:
         out.text(rep.json_text(report, secrets))
-    else:
+    elif live is None:
         out.text(rep.scrub(table(report, out, secrets), secrets), raw=True)  # composed: already safe
     out.flush()
     if not report.ok:
@@ -104,7 +111,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _run(
-    s: AppState, *, check: str | None, offline: bool, strict: bool
+    s: AppState, *, check: str | None, offline: bool, strict: bool, live: LiveTable | None = None
 ) -> tuple[Report, Any, dict[str, str]]:
     from foundry_cli.config.settings import resolve
     from foundry_cli.doctor.checks import CHECKS, Context
@@ -124,8 +131,16 @@ def _run(
 
         ctx = Context(resolve=resolve_now, env=env, debug=trace if s.debug else None)
         checks = closure(CHECKS, [check]) if check else list(CHECKS)
+
+        def show(result: CheckResult) -> None:
+            if live is not None:
+                from foundry_cli.doctor.report import env_secrets, secrets_of
+
+                name = ctx.resolved.profile if ctx.resolved is not None else profile
+                live.add(result, name, [*secrets_of(ctx), *env_secrets(env)])
+
         with _process_env(env):
-            results = run_checks(checks, ctx, offline=offline)
+            results = run_checks(checks, ctx, offline=offline, on_result=show)
         if check:
             results = [r for r in results if r.id == check]
         name = ctx.resolved.profile if ctx.resolved is not None else profile
@@ -159,21 +174,88 @@ def table(report: Report, out: Output, secrets: Sequence[str] = ()) -> str:
     below it. On a terminal: symbols and colour; piped: ``PASS``/``WARN``/... words, no codes. Every
     field is scrubbed of ``secrets`` and made terminal-safe before it is wrapped (at word boundaries,
     with a hanging indent) to the width, so no secret is split across a line break."""
-    from foundry_cli.doctor.report import scrub
-
-    def clean(text: str) -> str:
-        return one_line(scrub(text, secrets))
-
+    clean = _cleaner(secrets)
     width = max((len(r.id) for r in report.results), default=8)
-    lines = [out.compose("fclaude doctor: profile ", clean(report.profile or "(none)"))]
+    lines = [_header(report.profile, out, clean)]
     for r in report.results:
         lines += _lines(r, width, out, clean)
+    lines.append(_verdict(report, out))
+    return "\n".join(lines) + "\n"
+
+
+class LiveTable:
+    """:func:`table`, printed while the checks run: the header with the first result, then each check's
+    lines in display order as soon as it and every check above it have finished (piped: line by
+    line), and on a terminal a spinner naming the check it waits for. Once done, the text is the
+    same as :func:`table`'s. Use it as a context manager (the spinner stops whatever happens)."""
+
+    def __init__(self, out: Output, ids: Sequence[str], *, spinner: bool = True) -> None:
+        self.out = out
+        self.ids = list(ids)
+        self.width = max((len(i) for i in self.ids), default=8)
+        self.results: dict[str, CheckResult] = {}
+        self.printed = 0
+        self.header = False
+        self.status = StatusLine(out, self._waiting(), enabled=spinner)
+
+    def __enter__(self) -> LiveTable:
+        self.status.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.status.__exit__(*exc)
+
+    def _waiting(self) -> str:
+        return f"checking {self.ids[self.printed]}…" if self.printed < len(self.ids) else ""
+
+    def add(self, r: CheckResult, profile: str | None, secrets: Sequence[str]) -> None:
+        """One finished check (in any order); prints what is now ready."""
+        self.results[r.id] = r
+        clean = _cleaner(secrets)
+        chunk = [] if self.header else [_header(profile, self.out, clean)]
+        self.header = True
+        while self.printed < len(self.ids) and self.ids[self.printed] in self.results:
+            chunk += _lines(self.results[self.ids[self.printed]], self.width, self.out, clean)
+            self.printed += 1
+        if chunk:
+            self.status.write(_scrub("\n".join(chunk) + "\n", secrets))
+        self.status.update(self._waiting())
+
+    def finish(self, report: Report, secrets: Sequence[str]) -> None:
+        """The verdict line (after any result that was not printed yet)."""
+        clean = _cleaner(secrets)
+        chunk = [] if self.header else [_header(report.profile, self.out, clean)]
+        shown = set(self.ids[: self.printed])
+        for r in report.results:
+            if r.id not in shown:
+                chunk += _lines(r, self.width, self.out, clean)
+        chunk.append(_verdict(report, self.out))
+        self.status.write(_scrub("\n".join(chunk) + "\n", secrets))
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    from foundry_cli.doctor.report import scrub
+
+    return scrub(text, secrets)
+
+
+def _cleaner(secrets: Sequence[str]) -> Callable[[str], str]:
+    def clean(text: str) -> str:
+        return one_line(_scrub(text, secrets))
+
+    return clean
+
+
+def _header(profile: str | None, out: Output, clean: Callable[[str], str]) -> str:
+    return out.compose("fclaude doctor: profile ", clean(profile or "(none)"))
+
+
+def _verdict(report: Report, out: Output) -> str:
     counts = {k: sum(1 for r in report.results if r.status == k) for k in SYMBOL}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     verdict = Styled("OK", "green") if report.ok else Styled("FAILED", "red")
     strict = " (--strict: warnings fail)" if report.strict else ""
-    lines.append(out.compose(verdict, f": {summary}{strict}"))
-    return "\n".join(lines) + "\n"
+    return out.compose(verdict, f": {summary}{strict}")
 
 
 def _lines(r: CheckResult, width: int, out: Output, clean: Callable[[str], str]) -> list[str]:
