@@ -21,6 +21,7 @@ from foundry_cli.auth.factory import ENV_NAME
 from foundry_cli.config.endpoint import Endpoint
 from foundry_cli.config.settings import DEFAULT_API_VERSION, Settings
 from foundry_cli.doctor.classify import classify
+from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
 from foundry_cli.errors import ApiError, ConfigError, FclaudeError
 
@@ -33,6 +34,8 @@ MIN_THINKING = 1024
 #: BURST_MIN_WAIT_MS, was buffered on the way (a proxy that does not pass events through)
 BURST_SPREAD_MS = 20.0
 BURST_MIN_WAIT_MS = 300.0
+#: a silence mid-stream this long (or half the read timeout, if shorter) makes the probe warn
+STALL_WARN_S = 5.0
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
 #: auth mode -> the settings it needs (setting -> alternative that also satisfies it)
@@ -61,6 +64,8 @@ class ProbeEvidence:
     total_ms: float | None = None
     deltas: int = 0
     spread_ms: float | None = None
+    #: the longest silence between two events once the stream had begun
+    max_gap_ms: float = 0.0
     retries: int = 0
     #: the row of the last error that was retried (rate-limit, overloaded, ...)
     retry_row: str | None = None
@@ -481,12 +486,16 @@ def check_probe(ctx: Context) -> Outcome:
     start = attempt[0] = time.perf_counter()
     times: list[float] = []
     wait_ms = 0.0  # from the start of the attempt that answered to its first text delta
+    last = 0.0  # when the previous event arrived (ms since start)
     answer = client.send(req)
     try:
         for event in answer:
             now = (time.perf_counter() - start) * 1000
             if ev.first_event_ms is None:
                 ev.first_event_ms = now
+            else:
+                ev.max_gap_ms = max(ev.max_gap_ms, now - last)
+            last = now
             if isinstance(event, TextDelta):
                 times.append(now)
                 if len(times) == 1:
@@ -519,8 +528,22 @@ def check_probe(ctx: Context) -> Outcome:
         return failed(f"{first} ({rid}{retried})", ev.row)
     first = "-" if ev.first_token_ms is None else f"{ev.first_token_ms:.0f} ms"
     detail = f"HTTP {ev.status}, first token {first}, total {ev.total_ms:.0f} ms, {rid}{retried}"
+    return _answered(ev, detail, float(r.read_timeout), wait_ms)
+
+
+def _answered(ev: ProbeEvidence, detail: str, read_timeout: float, wait_ms: float) -> Outcome:
+    """The verdict on a probe that answered: retried, stalled, buffered, or fine."""
     if ev.retries:
         return warned(f"{detail}: it answered, but only after retrying", ev.retry_row)
+    if ev.max_gap_ms >= min(STALL_WARN_S, read_timeout / 2) * 1000:
+        return warned(
+            f"{detail}; the stream went silent for {ev.max_gap_ms / 1000:.1f} s mid-answer "
+            f"(read timeout {read_timeout:g} s): a stalled stream",
+            "service-error" if "service-error" in ROW_BY_ID else None,
+            fix="Run doctor again; if the silence repeats, a proxy or gateway between you and Foundry "
+            "holds the stream (exempt the host from buffering, or NO_PROXY), or the service is "
+            "degraded (report the request id).",
+        )
     if (
         ev.deltas >= 3
         and ev.spread_ms is not None
@@ -619,15 +642,18 @@ def check_deployment(ctx: Context) -> Outcome:
     return skipped(f"the probe failed before the deployment could be seen ({p.row or 'see probe'})")
 
 
-def _model_name(ctx: Context) -> str:
+def _model_name(ctx: Context) -> tuple[str, str]:
+    """The model behind the deployment and where that came from; ``("", why)`` when unknown."""
     r = ctx.r
     if ctx.deployments is not None:
         found = next((d for d in ctx.deployments if d.name == r.deployment), None)
         if found is not None:
-            return str(found.model_name)
+            return str(found.model_name), "control plane"
     if ctx.probe is not None and ctx.probe.model:
-        return ctx.probe.model
-    return str(r.deployment or "")
+        return ctx.probe.model, "probe"
+    if not r.deployment:
+        return "", "no deployment configured"
+    return str(r.deployment), "deployment name"  # the usual case: named after its model
 
 
 def check_settings(ctx: Context) -> Outcome:
@@ -635,7 +661,7 @@ def check_settings(ctx: Context) -> Outcome:
 
     r = ctx.r
     max_tokens, budget = int(r.max_tokens), int(r.thinking_budget)
-    model = _model_name(ctx)
+    model, source = _model_name(ctx)
     info = catalog.find_model(model) if model else None
     parts = [f"max_tokens {max_tokens}"]
     if info is not None:
@@ -647,8 +673,15 @@ def check_settings(ctx: Context) -> Outcome:
                 fix=f"Set max_tokens to at most {limit} (--max-tokens, FCLAUDE_MAX_TOKENS).",
             )
         parts[0] += f" <= {limit} for {model}"
+    elif not model:
+        parts.append(f"{source}: the model's limits not checked")
+    elif source == "deployment name":
+        parts.append(
+            f"the model behind deployment {model!r} is unknown (no control plane, no probe answer): "
+            "limits not checked"
+        )
     else:
-        parts.append(f"model {model or '?'} is not in the catalog, limits not checked")
+        parts.append(f"model {model} (from the {source}) is not in the catalog: limits not checked")
     if budget:
         if not 1024 <= budget < max_tokens:
             return failed(
@@ -702,6 +735,13 @@ def _proxied(ctx: Context, host: str) -> bool:
 
 NET_TIMEOUT = 20.0
 
+
+def _probe_timeout(ctx: Context) -> float:
+    """The probe waits as long as a request may: connect and read timeouts, and slack for retries."""
+    r = ctx.r
+    return float(r.connect_timeout) + float(r.read_timeout) + 10.0
+
+
 CHECKS: tuple[Check, ...] = (
     Check("profile", "Profile and settings", check_profile),
     Check("endpoint", "Endpoint form and API format", check_endpoint, needs=("profile",)),
@@ -729,6 +769,7 @@ CHECKS: tuple[Check, ...] = (
         gated_by=("tcp", "tls", "token", "token-claims"),
         network=True,
         timeout=120.0,
+        timeout_for=_probe_timeout,
     ),
     Check(
         "region", "Region offers Claude", check_region, needs=("endpoint",), after=("control-plane", "probe")

@@ -63,6 +63,9 @@ class Check:
     network: bool = False
     #: seconds before the check is abandoned and reported as failed
     timeout: float = 30.0
+    #: the timeout from the context instead (e.g. from the configured read timeout); ``timeout``
+    #: when it raises or returns less
+    timeout_for: Callable[[Any], float] | None = None
 
 
 @dataclass
@@ -158,6 +161,7 @@ class _Runner:
         self.clock = clock
         self.results: dict[str, CheckResult] = {}
         self.running: dict[str, tuple[float, list[Outcome]]] = {}
+        self.limits: dict[str, float] = {}  # each running check's timeout
         self.lock = threading.Condition()
 
     def run(self) -> list[CheckResult]:
@@ -196,12 +200,12 @@ class _Runner:
                 if done:
                     return done
                 now = self.clock()
-                left = {cid: self.by_id[cid].timeout - (now - t0) for cid, (t0, _) in self.running.items()}
+                left = {cid: self.limits[cid] - (now - t0) for cid, (t0, _) in self.running.items()}
                 expired = [cid for cid, t in left.items() if t <= 0]
                 for cid in expired:
                     t0, _ = self.running.pop(cid)
                     check = self.by_id[cid]
-                    self._finish(check, failed(f"no answer within {check.timeout:g} s", "network"), t0)
+                    self._finish(check, failed(f"no answer within {self.limits[cid]:g} s", "network"), t0)
                 if expired:
                     return []
                 self.lock.wait(timeout=max(0.001, min(min(left.values()), 0.25)))
@@ -245,8 +249,18 @@ class _Runner:
                 box.append(out)
                 self.lock.notify_all()
 
+        self.limits[check.id] = _limit(check, self.ctx)
         self.running[check.id] = (started, box)
         threading.Thread(target=work, name=f"doctor:{check.id}", daemon=True).start()
+
+
+def _limit(check: Check, ctx: Any) -> float:
+    if check.timeout_for is None:
+        return check.timeout
+    try:
+        return max(check.timeout, float(check.timeout_for(ctx)))
+    except Exception:  # settings that did not resolve: the check itself will say so
+        return check.timeout
 
 
 @dataclass

@@ -408,3 +408,56 @@ def test_explain_unrelated_text_exits_1(doctor: Fclaude) -> None:
 def test_explain_needs_text(doctor: Fclaude) -> None:
     r = doctor("doctor", "explain")
     assert r.exit_code == 2
+
+
+# --- issue 11 item 5: doctor as a new user meets it --------------------------------------------
+
+
+def test_a_silent_gap_mid_stream_makes_the_probe_warn(doctor: Fclaude, emu: Emulator) -> None:
+    """A stall shorter than the read timeout still answers, but doctor must not call it healthy."""
+    emu.set_scenario("stall:2")
+    r = doctor("doctor", "--check", "probe", "--json", FCLAUDE_READ_TIMEOUT="3")
+    (probe,) = json.loads(r.stdout)["checks"]
+    assert probe["status"] == "warn", probe
+    assert "went silent for 2." in probe["detail"] and "read timeout 3 s" in probe["detail"]
+    assert probe["fix"]
+
+
+def test_a_stall_beyond_the_read_timeout_fails_the_probe(doctor: Fclaude, emu: Emulator) -> None:
+    emu.set_scenario("stall:30")
+    r = doctor("doctor", "--check", "probe", "--json", FCLAUDE_READ_TIMEOUT="1")
+    (probe,) = json.loads(r.stdout)["checks"]
+    assert r.exit_code == 1 and probe["status"] == "fail", probe
+    assert "read timeout" in probe["detail"] and probe["row"] != "network"
+
+
+def test_the_probe_waits_as_long_as_the_read_timeout_allows() -> None:
+    from types import SimpleNamespace
+
+    from foundry_cli.doctor.checks import CHECKS, _probe_timeout
+    from foundry_cli.doctor.runner import _limit
+
+    probe = next(c for c in CHECKS if c.id == "probe")
+    ctx = SimpleNamespace(r=SimpleNamespace(connect_timeout=10.0, read_timeout=300.0))
+    assert _probe_timeout(ctx) == 320.0  # ctx: a stand-in for Context
+    assert _limit(probe, ctx) == 320.0
+    assert _limit(probe, object()) == probe.timeout  # settings that did not resolve
+
+
+def test_stream_cut_is_not_a_network_problem(doctor: Fclaude) -> None:
+    r = doctor("doctor", "--scenario", "stream-cut", "--json")
+    probe = next(c for c in json.loads(r.stdout)["checks"] if c["id"] == "probe")
+    assert r.exit_code == 1 and probe["status"] == "fail", probe
+    assert "broke off" in probe["detail"]
+    assert probe["row"] == ("service-error" if "service-error" in {x.id for x in ROWS} else None)
+
+
+def test_settings_never_shows_an_unknown_model_as_a_question_mark(doctor: Fclaude) -> None:
+    cases = [
+        ({"FCLAUDE_DEPLOYMENT": ""}, "no deployment configured"),
+        ({"FCLAUDE_DEPLOYMENT": "prod-assistant"}, "the model behind deployment 'prod-assistant' is unknown"),
+    ]
+    for env, says in cases:
+        r = doctor("doctor", "--check", "settings", "--offline", "--json", **env)
+        (settings,) = json.loads(r.stdout)["checks"]
+        assert says in settings["detail"] and "?" not in settings["detail"], settings
