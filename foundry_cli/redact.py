@@ -18,11 +18,8 @@ text, and no real credential is that short. Stdlib-only, at the bottom layer, pr
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import threading
-from urllib.parse import quote, quote_plus
 
 __all__ = ["MASK", "MIN_LENGTH", "clear", "register_secret", "scrub"]
 
@@ -38,6 +35,8 @@ _pattern: re.Pattern[str] | None = None
 def _base64_forms(raw: bytes) -> set[str]:
     """The base64 text of ``raw`` as it appears inside a longer encoded string, at each of the three
     byte offsets: only the characters that depend on ``raw`` alone (no padding, no neighbours)."""
+    import base64
+
     out: set[str] = set()
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + raw).decode().rstrip("=")
@@ -51,6 +50,11 @@ def _base64_forms(raw: bytes) -> set[str]:
 
 
 def _all_forms(value: str) -> set[str]:
+    # imported here: registering a secret is rare, importing this module is on every start
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
     forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
     forms |= {f.lower() for f in forms if "%" in f}  # some servers lower-case percent escapes
     raw = value.encode("utf-8", "surrogatepass")
