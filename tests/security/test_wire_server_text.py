@@ -10,6 +10,8 @@ text never holds the header value; oversized response headers are not called a T
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -88,7 +90,7 @@ def test_a_mid_stream_error_event_is_stripped_and_keeps_the_partial_answer(
 
 
 def test_an_event_of_the_wrong_shape_is_a_clear_error_not_a_bug(
-    fclaude: Fclaude, hostile: HostileServer
+    fclaude: Fclaude, hostile: HostileServer, hermetic_env: Path
 ) -> None:
     stream = sse(
         {"type": "message_start", "message": {"id": "m", "model": "claude"}},
@@ -99,6 +101,8 @@ def test_an_event_of_the_wrong_shape_is_a_clear_error_not_a_bug(
     r = fclaude("ask", "hi", FCLAUDE_ENDPOINT=hostile.base_url)
     assert r.exit_code == 1, r.print()
     assert "malformed" in r.stderr and "a bug" not in r.stderr and "kept" in r.stdout
+    rows = sqlite3.connect(hermetic_env / "history.db").execute("SELECT status, answer FROM turns").fetchall()
+    assert rows == [("incomplete", "kept")]
 
 
 def test_a_lone_surrogate_in_the_answer_is_printed_as_a_replacement_character(
