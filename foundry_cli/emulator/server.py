@@ -333,6 +333,7 @@ class Emulator:
                 device_code_interval=device_code_interval,
             )
         self._service.identity = self._identity
+        self._service.deployment_models = lambda: self.deployment_models  # the model behind each deployment
         self._arm = ArmService(
             lambda: ArmConfig(self.subscription_id, self.resource_group, self.account_name, self.location),
             base_url=lambda: self.base_url,
