@@ -5,6 +5,7 @@ in the ``refusal`` scenario. Raw HTTP on real sockets; the SDK view is in test_e
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -48,6 +49,12 @@ def ok(response: httpx2.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     doc: dict[str, Any] = response.json()
     return doc
+
+
+def test_without_the_data_file_no_rules_are_enforced(tmp_path: Path) -> None:
+    assert load_rules(tmp_path / "missing.toml") == {}
+    (tmp_path / "bad.toml").write_text("[[model]\n", encoding="utf-8")
+    assert load_rules(tmp_path / "bad.toml") == {}
 
 
 def test_the_rules_come_from_the_catalog_file() -> None:
