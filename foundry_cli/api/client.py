@@ -464,6 +464,7 @@ def _network_error(exc: Exception, url: str) -> ApiError:
             f"for {redact_url(url)}.",
             status=0,
             code="UnreadableResponse",
+            row="service-error",
         )
     what = {
         httpx2.ConnectTimeout: "connecting timed out",
