@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 #: config.toml and secrets.toml are a few kB; anything past this is not one of them
 MAX_TOML_BYTES = 1024 * 1024
+#: fclaude's keys have 3 parts (profiles.NAME.setting); 10,000 parts cost tomllib 400 MB
+MAX_KEY_PARTS = 32
+_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*')"""
+#: a key starts a line (after ``[``/``[[`` for a header) or follows ``{``/``,`` in an inline table
+_DEEP_KEY = re.compile(rf"(?:^|[{{,])[ \t\[]*(?:{_PART}[ \t]*\.[ \t]*){{{MAX_KEY_PARTS}}}", re.MULTILINE)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -51,10 +57,17 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {os_error_label(exc)}.") from None
     try:
-        doc: dict[str, Any] = tomllib.loads(raw.decode("utf-8").removeprefix("\ufeff"))
-        return doc
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path} is not UTF-8 text; fix or delete it.") from None
+    if _DEEP_KEY.search(text):  # tomllib's cost grows with the square of a dotted key's length
+        raise ConfigError(
+            f"{path} has a dotted key of more than {MAX_KEY_PARTS} parts, which no fclaude file has; "
+            "fix or delete it."
+        )
+    try:
+        doc: dict[str, Any] = tomllib.loads(text)
+        return doc
     except tomllib.TOMLDecodeError as exc:
         # the decoder's message ends with "(at line L, column C)"
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix that line or delete the file.") from None
