@@ -41,20 +41,21 @@ PROMPT = "› "
 CONTINUATION = "· "
 FENCE = '"""'
 
-COMMANDS: dict[str, str] = {
-    "/help": "show this help",
-    "/model": "/model NAME: switch the deployment for the next turns",
-    "/system": "/system TEXT: set the system prompt (/system off removes it; /system alone shows it)",
-    "/thinking": "/thinking N|off: extended thinking budget for the next turns",
-    "/attach": "/attach FILE: attach a file to the next message",
-    "/clear": "start a new conversation (the old one stays in history)",
-    "/retry": "resend the last message (after a failure, or to get another answer)",
-    "/undo": "remove the last exchange from the conversation",
-    "/edit": "edit the last message in $EDITOR and resend it",
-    "/copy": "copy the last answer to the clipboard (printed when there is no clipboard)",
-    "/usage": "tokens per turn and in total",
-    "/save": "/save FILE: write the conversation as markdown",
-    "/exit": "leave (Ctrl-D does the same)",
+#: slash command -> (its usage, what it does); /help prints both columns, Tab shows the second
+COMMANDS: dict[str, tuple[str, str]] = {
+    "/help": ("/help", "show this help"),
+    "/model": ("/model NAME", "switch the deployment for the next turns"),
+    "/system": ("/system TEXT|off", "set the system prompt (off removes it; alone, shows it)"),
+    "/thinking": ("/thinking N|off", "extended thinking budget for the next turns"),
+    "/attach": ("/attach FILE", "attach a file to the next message"),
+    "/clear": ("/clear", "start a new conversation (the old one stays in history)"),
+    "/retry": ("/retry", "resend the last message (after a failure, or to get another answer)"),
+    "/undo": ("/undo", "remove the last exchange from the conversation"),
+    "/edit": ("/edit", "edit the last message in $EDITOR and resend it"),
+    "/copy": ("/copy", "copy the last answer to the clipboard (OSC 52 over SSH/tmux, else printed)"),
+    "/usage": ("/usage", "tokens per turn and in total"),
+    "/save": ("/save FILE", "write the conversation as markdown"),
+    "/exit": ("/exit", "leave (Ctrl-D does the same)"),
 }
 
 HELP_KEYS = (
@@ -293,9 +294,9 @@ class Repl:
         return True
 
     def cmd_help(self, arg: str) -> None:
-        width = max(len(c) for c in COMMANDS)
-        for cmd, text in COMMANDS.items():
-            self._say(f"  {cmd.ljust(width)}  {text}")
+        width = max(len(usage) for usage, _ in COMMANDS.values())
+        for usage, text in COMMANDS.values():
+            self._say(f"  {usage.ljust(width)}  {text}")
         self._say(HELP_KEYS)
 
     def cmd_model(self, arg: str) -> None:
@@ -353,11 +354,17 @@ class Repl:
             self._say(exc.message)
             return
         self.pending_files = (*self.pending_files, *files)
-        self._say(f"Attached {files[-1].name} ({files[-1].kind}); it goes with your next message.")
+        self.say_attached(files[-1])
+
+    def say_attached(self, file: Attachment) -> None:
+        size = len(file.data)
+        amount = f"{size:,} bytes" if size != 1 else "1 byte"
+        self._say(f"Attached {file.name} ({file.kind}, {amount}); it goes with your next message.")
 
     def cmd_clear(self, arg: str) -> None:
         self.context.clear()
         self._files.clear()
+        self.usage.clear()  # the toolbar's totals are the conversation's
         self.conversation_id = None
         self.failed_prompt, self.failed_files, self.pending_files = None, (), ()
         self._say("New conversation (the previous one stays in history).")
@@ -412,8 +419,17 @@ class Repl:
                 continue
             self._say(f"Copied the last answer ({len(text)} characters) with {cmd[0]}.")
             return
+        from foundry_cli.render.terminal import osc52_copy
+        from foundry_cli.sanitize import terminal_safe
+
+        if osc52_copy(self.out, text):
+            self._say(
+                f"Sent the last answer ({len(text)} characters) to the terminal's clipboard (OSC 52; "
+                "works over SSH and in tmux when the terminal allows it)."
+            )
+            return
         self._say("No clipboard tool found (pbcopy, wl-copy, xclip, xsel); here is the last answer:")
-        self.out.write(text.rstrip("\n") + "\n")
+        self.out.write(terminal_safe(text).rstrip("\n") + "\n")
         self.out.flush()
 
     def cmd_usage(self, arg: str) -> None:
@@ -512,7 +528,7 @@ class Repl:
                 text = document.text_before_cursor
                 if not text.startswith("/") or " " in text or "\n" in text:
                     return
-                for cmd, meta in COMMANDS.items():
+                for cmd, (_, meta) in COMMANDS.items():
                     if cmd.startswith(text.lower()):
                         yield Completion(cmd, start_position=-len(text), display_meta=meta)
 
@@ -578,12 +594,17 @@ class Repl:
                     self._say("(Ctrl-C again or Ctrl-D to leave)")
                     continue
                 except EOFError:
+                    self._goodbye()
                     return
                 armed = False
                 if not self.handle(text):
                     return
         finally:
             self.close()
+
+    def _goodbye(self) -> None:
+        if self.context and self.keep_history:
+            self._say("fclaude chat --continue resumes this conversation.")
 
     def handle(self, text: str) -> bool:
         """One line or block from the prompt: a slash command or a message. False means leave."""

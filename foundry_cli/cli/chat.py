@@ -92,6 +92,8 @@ def chat(
         )
         repl.check()
         repl.pending_files = files  # sent with the first message
+        for f in files:
+            repl.say_attached(f)
         if continue_ or resume is not None:
             repl.resume(resume)
         repl.loop()

@@ -68,6 +68,12 @@ def build_request(
     from foundry_cli.errors import ConfigError
 
     settings.require_endpoint()
+    if settings.api == "responses" and not settings.project:
+        raise ConfigError(
+            "The Responses API needs a project: set `project` in the profile, FCLAUDE_PROJECT, or use the "
+            "project endpoint https://RES.services.ai.azure.com/api/projects/PROJECT (or --api messages).",
+            row="endpoint-shape",
+        )
     name = deployment or settings.deployment
     if not name:
         raise ConfigError(

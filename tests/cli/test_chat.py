@@ -370,7 +370,10 @@ def test_edit_copy_and_thinking_commands(fclaude: Fclaude, emu: Emulator) -> Non
     child.send("/edit\r")  # the edited message replaces the last exchange
     child.expect(ANSWER_END)
     child.expect(PROMPT)
-    command(child, "/copy", "Copied the last answer|No clipboard tool found")
+    child.send("/copy\r")  # no clipboard tool on PATH, stdout a terminal: OSC 52, no printing
+    child.expect("\x1b\\]52;c;[A-Za-z0-9+/=]+\x07")
+    child.expect("Sent the last answer")
+    child.expect(PROMPT)
     command(child, "/thinking 512", "must be >= 1024")
     command(child, "/thinking 2048", "Thinking budget: 2048")
     say(child, "now think")
@@ -418,3 +421,38 @@ def test_resume_sends_stored_thinking_back_verbatim(fclaude: Fclaude, emu: Emula
         {"type": "text", "text": answer_text("think first", 1)},
     ]
     assert [t.prompt for t in history()] == ["think first", "think again"]
+
+
+def test_attach_confirms_clear_resets_totals_and_ctrl_d_says_how_to_resume(
+    fclaude: Fclaude, emu: Emulator, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("twelve bytes")
+    child = spawn(fclaude, "-a", str(notes))  # returns at the first prompt
+    assert "Attached notes.txt (text, 12 bytes)" in child.before
+    say(child, "one")
+    command(child, "/usage", r"total: \d+ in")
+    command(child, "/clear", "New conversation")
+    command(child, "/usage", "No tokens used yet")  # the totals belong to the conversation
+    say(child, "two")
+    child.sendcontrol("d")
+    child.expect("fclaude chat --continue resumes this conversation")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_responses_without_a_project_is_refused_before_the_prompt(fclaude: Fclaude) -> None:
+    env = {**fclaude.env, "TERM": "xterm-256color", "FCLAUDE_PROJECT": ""}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "foundry_cli", "chat", "--api", "responses"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect("The Responses API needs a project")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 3
+    assert PROMPT not in (child.before or "")
