@@ -44,10 +44,14 @@ def doctor(
     ctx: typer.Context,
     json_out: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document.")] = False,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write a JUnit XML report (one testcase per check).")
+        Path | None,
+        typer.Option(
+            "--junit", help="Also write a JUnit XML report (one testcase per check) to FILE; - = stdout."
+        ),
     ] = None,
     check: Annotated[
-        str | None, typer.Option("--check", help="Run one check (and what it needs); see --list-checks.")
+        list[str] | None,
+        typer.Option("--check", help="Run this check (repeatable) and what it needs; see --list-checks."),
     ] = None,
     list_checks: Annotated[bool, typer.Option("--list-checks", help="List the checks and exit.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
@@ -56,7 +60,9 @@ def doctor(
     ] = False,
     bundle: Annotated[
         Path | None,
-        typer.Option("--bundle", help="Write a redacted support bundle (JSON) to FILE; no secrets."),
+        typer.Option(
+            "--bundle", help="Write a redacted support bundle (JSON) to FILE (- = stdout); no secrets."
+        ),
     ] = None,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
@@ -75,25 +81,35 @@ def doctor(
     if list_checks:
         _list_checks(CHECKS)
         return
-    if check is not None and check not in CHECK_IDS:
-        raise UsageError(f"Unknown check {check!r}; valid checks: {', '.join(CHECK_IDS)}.")
+    checks = list(dict.fromkeys(check or ()))
+    for name in checks:
+        if name not in CHECK_IDS:
+            raise UsageError(f"Unknown check {name!r}; valid checks: {', '.join(CHECK_IDS)}.")
+    dashes = [
+        flag
+        for flag, path in (("--junit", junit), ("--bundle", bundle), ("--json", json_out and "-"))
+        if str(path) == "-"
+    ]
+    if len(dashes) > 1:
+        raise UsageError(f"{' and '.join(dashes)} would all write to stdout; give a FILE to all but one.")
     s = state(ctx, profile, debug, emulator_, scenario)
     from foundry_cli.doctor import report as rep
 
-    out = Output()
+    # a report on stdout (`--bundle -`, `--junit -`) moves the table to stderr
+    out = Output(stdout=sys.stderr) if dashes and not json_out else Output()
     # the table is printed as the checks finish; --json and --check print once, at the end
     # (no spinner with --debug: the trace on stderr would tear its line)
     ids = [c.id for c in CHECKS]
-    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and check is None else None
+    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and not checks else None
     with live or contextlib.nullcontext():
-        report, doctor_ctx, env = _run(s, check=check, offline=offline, strict=strict, live=live)
+        report, doctor_ctx, env = _run(s, checks=checks, offline=offline, strict=strict, live=live)
         secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
         if live is not None:
             live.finish(report, secrets)
     if junit is not None:
-        _write(junit, rep.junit_text(report, secrets))
+        _write(junit, rep.junit_text(report, secrets), "the JUnit report", out)
     if bundle is not None:
-        _write(bundle, rep.bundle_text(report, doctor_ctx, env))
+        _write(bundle, rep.bundle_text(report, doctor_ctx, env), "the support bundle (redacted)", out)
     if json_out:
         out.text(rep.json_text(report, secrets))
     elif live is None:
@@ -103,15 +119,24 @@ def doctor(
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str, what: str, out: Output) -> None:
+    """A report to stdout (``-``), or to FILE: private (0600), atomic, never through a symlink;
+    stderr says where it went."""
+    from foundry_cli.doctor.report import write_private
+
+    if str(path) == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
     try:
-        path.write_text(text, encoding="utf-8")
+        write_private(path, text)
     except OSError as exc:
-        raise UsageError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        raise UsageError(f"Cannot write {what} to {path}: {exc.strerror or exc}.") from None
+    out.say(f"wrote {what} to {path}")
 
 
 def _run(
-    s: AppState, *, check: str | None, offline: bool, strict: bool, live: LiveTable | None = None
+    s: AppState, *, checks: list[str], offline: bool, strict: bool, live: LiveTable | None = None
 ) -> tuple[Report, Any, dict[str, str]]:
     from foundry_cli.config.settings import resolve
     from foundry_cli.doctor.checks import CHECKS, Context
@@ -130,7 +155,7 @@ def _run(
             return resolve(flags, profile=profile, env=env, overrides=overrides)
 
         ctx = Context(resolve=resolve_now, env=env, debug=trace if s.debug else None)
-        checks = closure(CHECKS, [check]) if check else list(CHECKS)
+        to_run = closure(CHECKS, checks) if checks else list(CHECKS)
 
         def show(result: CheckResult) -> None:
             if live is not None:
@@ -140,9 +165,9 @@ def _run(
                 live.add(result, name, [*secrets_of(ctx), *env_secrets(env)])
 
         with _process_env(env):
-            results = run_checks(checks, ctx, offline=offline, on_result=show)
-        if check:
-            results = [r for r in results if r.id == check]
+            results = run_checks(to_run, ctx, offline=offline, on_result=show)
+        if checks:
+            results = [r for r in results if r.id in checks]
         name = ctx.resolved.profile if ctx.resolved is not None else profile
         return Report(name, results, strict=strict), ctx, env
 

@@ -6,11 +6,15 @@ through :func:`scrub`, which replaces each known secret value, whatever happened
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -236,3 +240,24 @@ def env_secrets(env: Mapping[str, str]) -> list[str]:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a report to ``path`` as the bundle needs: mode 0600 from the first byte, atomically
+    (a temporary file in the same folder, then a rename), and never through a symlink (the rename
+    replaces a link at ``path``, it does not follow it). The folder must exist; its mode is left
+    alone (it is the user's, e.g. the working directory)."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(path))
+    folder = path.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

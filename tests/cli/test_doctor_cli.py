@@ -461,3 +461,44 @@ def test_settings_never_shows_an_unknown_model_as_a_question_mark(doctor: Fclaud
         r = doctor("doctor", "--check", "settings", "--offline", "--json", **env)
         (settings,) = json.loads(r.stdout)["checks"]
         assert says in settings["detail"] and "?" not in settings["detail"], settings
+
+
+def test_several_checks_run_together(doctor: Fclaude) -> None:
+    r = doctor("doctor", "--check", "endpoint", "--check", "settings", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert [c["id"] for c in json.loads(r.stdout)["checks"]] == ["endpoint", "settings"]
+    bad = doctor("doctor", "--check", "endpoint", "--check", "nope")
+    assert bad.exit_code == 2 and "'nope'" in bad.stderr
+
+
+def test_bundle_to_stdout_and_reports_say_where_they_went(doctor: Fclaude, tmp_path: Path) -> None:
+    r = doctor("doctor", "--offline", "--bundle", "-")
+    assert r.exit_code == 0, r.stderr
+    bundle = json.loads(r.stdout)  # stdout holds the bundle alone; the table moved to stderr
+    assert "checks" in json.dumps(bundle) and "profile" in r.stderr
+    junit = tmp_path / "doctor.xml"
+    r = doctor("doctor", "--offline", "--junit", str(junit), "--bundle", str(tmp_path / "b.json"))
+    assert f"wrote the JUnit report to {junit}" in r.stderr
+    assert f"wrote the support bundle (redacted) to {tmp_path / 'b.json'}" in r.stderr
+    both = doctor("doctor", "--offline", "--bundle", "-", "--json")
+    assert both.exit_code == 2 and "stdout" in both.stderr
+
+
+def test_report_files_are_private_atomic_and_never_written_through_a_symlink(
+    doctor: Fclaude, tmp_path: Path
+) -> None:
+    tmp_path = tmp_path / "reports"
+    tmp_path.mkdir()
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("do not touch")
+    link = tmp_path / "bundle.json"
+    link.symlink_to(target)
+    r = doctor("doctor", "--offline", "--bundle", str(link), "--junit", str(tmp_path / "j.xml"))
+    assert r.exit_code == 0, r.stderr
+    assert target.read_text() == "do not touch"
+    assert not link.is_symlink() and json.loads(link.read_text())
+    for written in (link, tmp_path / "j.xml"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle.json", "elsewhere.txt", "j.xml"]
+    missing = doctor("doctor", "--offline", "--bundle", str(tmp_path / "no" / "b.json"))
+    assert missing.exit_code == 2 and "Cannot write the support bundle" in missing.stderr
