@@ -277,7 +277,8 @@ def trust_problem(path: Path) -> str | None:
         who = "everyone" if others else "its group"
         return (
             f"{path} is writable by {who} (mode {mode:04o}): another local user could replace what "
-            "fclaude reads there (and receive your key), so fclaude refuses to use it. "
+            "fclaude reads there (a swapped config.toml would send your key to their server), so "
+            "fclaude refuses to use it. "
             f"Fix: chmod go-w {_q(path)}" + (f" (or chmod 700 {_q(path)})" if what == "folder" else "")
         )
     return None

@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import shlex
 import sqlite3
 import stat
 import time
@@ -107,7 +108,7 @@ def history_error(path: Path, exc: sqlite3.Error | OSError, doing: str) -> Histo
         label, fix = _SQLITE_CAUSES.get(
             code or -1, (f"SQLite error: {exc}", "move it aside to start a new one")
         )
-    fix = fix.format(path=path, folder=path.parent, busy=BUSY_TIMEOUT)
+    fix = fix.format(path=shlex.quote(str(path)), folder=shlex.quote(str(path.parent)), busy=BUSY_TIMEOUT)
     return HistoryError(
         f"History database {path}: could not {doing}: {label}. Fix: {fix}; or pass --no-history.",
         cause=label,
