@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from foundry_cli.api.client import _network_error, _retryable_network
 from foundry_cli.errors import NetworkError
@@ -194,3 +196,30 @@ def test_unreadable_responses_give_safe_text_and_no_retry(raw: bytes) -> None:
 def test_a_dropped_connection_is_still_a_retryable_network_error() -> None:
     exc = httpx2.RemoteProtocolError("Server disconnected without sending a response.")
     assert _retryable_network(exc) is True and isinstance(_network_error(exc, "https://h"), NetworkError)
+
+
+_CONTROLS = st.sampled_from(
+    ["\x1b]0;t\x07", "\x1b[2J", "\x9b1m", "\x85", "\x07", "\x00", "\x7f", "\x1bP1$r\x1b\\"]
+)
+_NASTY = st.lists(st.one_of(_CONTROLS, st.text(max_size=8)), max_size=6).map("".join)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from([400, 401, 403, 404, 429, 500, 503, 529]),
+    message=_NASTY,
+    header=_NASTY.map(lambda s: s.replace("\r", "").replace("\n", "")),
+    raw_body=st.booleans(),
+)
+def test_no_control_byte_from_an_error_response_reaches_stderr(
+    fclaude: Fclaude, hostile: HostileServer, status: int, message: str, header: str, raw_body: bool
+) -> None:
+    body = (
+        message.encode() if raw_body else json.dumps({"error": {"code": header, "message": message}}).encode()
+    )
+    headers = [("content-type", "text/plain" if raw_body else "application/json")]
+    headers += [("x-ms-region", header), ("x-request-id", header), ("retry-after", "0")]
+    hostile.script(Reply(status=status, headers=headers, body=body))
+    r = fclaude("--debug", "ask", "hi", FCLAUDE_ENDPOINT=hostile.base_url, FCLAUDE_MAX_RETRIES="0")
+    assert r.exit_code in (1, 4), r.print()
+    assert_terminal_safe(r.stdout, r.stderr)
