@@ -48,6 +48,7 @@ from foundry_cli.config.fileio import (
     locked,
     read_bounded,
     set_aside,
+    writing,
 )
 from foundry_cli.config.paths import Paths
 
@@ -343,15 +344,19 @@ def forget_profile(paths: Paths, profile: str | None, *, warn: Notify = ignore) 
 
     Deletes ``msal-<profile>.json`` (device-code accounts and refresh tokens included) and the
     profile's entries in ``tokens.json``.
+
+    Raises:
+        ConfigError: the cache folder cannot be written (the message names the cause).
     """
     changed = 0
     msal_file = MsalCache.path_for(paths.cache_dir, profile)
-    with locked(msal_file):
-        if msal_file.exists():
-            msal_file.unlink()
+    with writing(msal_file, f"the token cache in {paths.cache_dir}"):
+        with locked(msal_file):
+            if msal_file.exists():
+                msal_file.unlink()
+                changed += 1
+        if TokenCache(paths.cache_dir, warn=warn).drop_profile(profile):
             changed += 1
-    if TokenCache(paths.cache_dir, warn=warn).drop_profile(profile):
-        changed += 1
     return changed
 
 

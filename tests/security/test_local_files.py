@@ -265,3 +265,12 @@ def test_a_profile_that_is_not_a_table_is_a_config_error(fclaude: Fclaude, herme
     r = fclaude("ask", "hi")
     assert r.exit_code == 3, r.stderr
     assert "[profiles.work]" in r.stderr
+
+
+def test_logout_with_an_unwritable_cache_is_a_config_error(hermetic_env: Path) -> None:
+    from foundry_cli.auth.cache import forget_profile
+
+    _home(hermetic_env)
+    (hermetic_env / "cache").write_text("a file where the cache folder belongs")
+    with pytest.raises(ConfigError, match="Cannot write the token cache in"):
+        forget_profile(get_paths(), "work")
