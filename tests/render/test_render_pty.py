@@ -15,7 +15,10 @@ pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 
 PRELUDE = """
-import os, sys, time
+import os, signal, sys, time
+# Ctrl-C raises KeyboardInterrupt even when the test runner was started with SIGINT ignored (a
+# background job of a shell without job control): the test is about the renderer, not about that.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from foundry_cli.render.console import decide_mode
 from foundry_cli.render.stream import make_renderer
 
