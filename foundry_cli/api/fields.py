@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from foundry_cli.api.error_body import without_surrogates
+from foundry_cli.api.error_body import server_text, without_surrogates
 from foundry_cli.errors import ApiError
 
 __all__ = [
     "MALFORMED",
     "as_object",
     "get_int",
+    "get_label",
     "get_list",
     "get_object",
     "get_opt_str",
@@ -26,6 +27,8 @@ __all__ = [
 
 #: the ApiError code of a well-formed JSON event or body whose fields have the wrong types
 MALFORMED = "malformed_response"
+#: characters kept of a metadata value (id, model, stop reason)
+MAX_LABEL = 200
 
 _TYPE_NAMES = {
     str: "a string",
@@ -98,3 +101,11 @@ def get_int(data: dict[str, Any], key: str) -> int | None:
     informative, so a wrong type is ignored rather than fatal."""
     value = data.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def get_label(data: dict[str, Any], key: str, where: str) -> str | None:
+    """A metadata string (a response id, a model name, a stop reason) made safe like a header: one
+    terminal-safe line of at most :data:`MAX_LABEL` characters, scrubbed; None when missing, null or
+    empty. Unlike answer text, metadata is shown in status lines and tables, never piped as data."""
+    value = get_opt_str(data, key, where)
+    return (server_text(value, MAX_LABEL) or None) if value is not None else None

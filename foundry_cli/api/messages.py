@@ -13,7 +13,15 @@ from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
 from foundry_cli.api.error_body import MAX_CODE, server_text
-from foundry_cli.api.fields import as_object, get_int, get_list, get_object, get_opt_str, get_str, malformed
+from foundry_cli.api.fields import (
+    as_object,
+    get_int,
+    get_label,
+    get_list,
+    get_object,
+    get_str,
+    malformed,
+)
 from foundry_cli.api.types import (
     Attachment,
     Message,
@@ -115,12 +123,12 @@ class StreamParser:
             yield from _block_start(get_object(data, "content_block", where), where)
         elif kind == "message_start":
             msg = get_object(data, "message", where)
-            yield Started(get_str(msg, "id", where), get_str(msg, "model", where))
+            yield Started(get_label(msg, "id", where) or "", get_label(msg, "model", where) or "")
             if (u := _usage(msg.get("usage"))) is not None:
                 yield u
         elif kind == "message_delta":
             delta = get_object(data, "delta", where)
-            self._stop_reason = get_opt_str(delta, "stop_reason", where) or self._stop_reason
+            self._stop_reason = get_label(delta, "stop_reason", where) or self._stop_reason
             if (u := _usage(data.get("usage"))) is not None:
                 yield u
         elif kind == "message_stop":
@@ -156,7 +164,7 @@ def parse_body(doc: dict[str, Any]) -> Iterator[StreamEvent]:
     Raises ApiError (code :data:`~foundry_cli.api.fields.MALFORMED`) for fields of the wrong type.
     """
     where = "message"
-    yield Started(get_str(doc, "id", where), get_str(doc, "model", where))
+    yield Started(get_label(doc, "id", where) or "", get_label(doc, "model", where) or "")
     for block in get_list(doc, "content", where):
         block = as_object(block, "content block")
         btype = block.get("type")
@@ -169,4 +177,4 @@ def parse_body(doc: dict[str, Any]) -> Iterator[StreamEvent]:
             yield TextDelta(get_str(block, "text", where))
     if (u := _usage(doc.get("usage"))) is not None:
         yield u
-    yield Stop(get_opt_str(doc, "stop_reason", where))
+    yield Stop(get_label(doc, "stop_reason", where))

@@ -16,7 +16,16 @@ from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
 from foundry_cli.api.error_body import MAX_CODE, server_text
-from foundry_cli.api.fields import as_object, get_int, get_list, get_object, get_opt_str, get_str, malformed
+from foundry_cli.api.fields import (
+    as_object,
+    get_int,
+    get_label,
+    get_list,
+    get_object,
+    get_opt_str,
+    get_str,
+    malformed,
+)
 from foundry_cli.api.types import (
     Attachment,
     Message,
@@ -116,7 +125,7 @@ def _terminal(resp: dict[str, Any], kind: str | None = None) -> Iterator[StreamE
     if status is None:
         raise malformed(where, "the response has no `status`")
     if status == "incomplete":
-        reason = get_opt_str(get_object(resp, "incomplete_details", where), "reason", where)
+        reason = get_label(get_object(resp, "incomplete_details", where), "reason", where)
     else:
         reason = status
     yield Stop(_STOP.get(str(reason), str(reason) if reason else None))
@@ -139,7 +148,7 @@ class StreamParser:
                 yield ThinkingStart()
         elif kind == "response.created":
             resp = get_object(data, "response", where)
-            yield Started(get_str(resp, "id", where), get_str(resp, "model", where))
+            yield Started(get_label(resp, "id", where) or "", get_label(resp, "model", where) or "")
         elif kind in _STATUS_OF_EVENT:
             yield from _terminal(get_object(data, "response", where), kind)
         elif kind == "error":
@@ -154,7 +163,7 @@ def parse_body(doc: dict[str, Any]) -> Iterator[StreamEvent]:
     Raises ApiError for a failed response and for fields of the wrong type.
     """
     where = "response"
-    yield Started(get_str(doc, "id", where), get_str(doc, "model", where))
+    yield Started(get_label(doc, "id", where) or "", get_label(doc, "model", where) or "")
     for item in get_list(doc, "output", where):
         item = as_object(item, "output item")
         if item.get("type") == "reasoning":

@@ -230,3 +230,16 @@ def test_any_event_shape_gives_events_or_an_api_error_never_another_exception(
                 ev.text.encode("utf-8")
             if isinstance(ev, ThinkingSignature):
                 assert isinstance(ev.signature, str)
+
+
+def test_metadata_fields_are_one_safe_line() -> None:
+    from foundry_cli.api.types import Started
+
+    evs = msg_feed(
+        {"type": "message_start", "message": {"id": f"msg{ESC}_1", "model": f"claude{ESC}\nx"}},
+        {"type": "message_delta", "delta": {"stop_reason": f"end{ESC}_turn"}},
+        {"type": "message_stop"},
+    )
+    assert evs[0] == Started("msg_1", "claude x") and evs[-1] == Stop("end_turn")
+    out = resp_feed({"type": "response.created", "response": {"id": "r" * 5000, "model": ESC}})
+    assert out == [Started("r" * 199 + "…", "")]
