@@ -165,11 +165,12 @@ def run_turn(
     answer = client.send(request)
     outcome = Outcome("complete", request, None)
     broken_pipe = False
-    with _signals_interrupt(), _live_feedback(client, err) as feedback:
-        try:
-            broken_pipe = _stream(
-                answer, outcome, out, err, render=render, show_thinking=show_thinking, feedback=feedback
-            )
+    with _signals_interrupt():
+        try:  # the feedback line starts inside: a Ctrl-C that lands while it is drawn is an interrupt too
+            with _live_feedback(client, err) as feedback:
+                broken_pipe = _stream(
+                    answer, outcome, out, err, render=render, show_thinking=show_thinking, feedback=feedback
+                )
             outcome.result = answer.result
         except KeyboardInterrupt as exc:
             outcome.status = "interrupted"
