@@ -16,7 +16,6 @@ __all__ = ["BlockSplitter"]
 _FENCE_OPEN = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)")
 _FENCE_CLOSE = re.compile(r"( {0,3})(`{3,}|~{3,})[ \t]*")
 _ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
-_THEMATIC = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})")
 _SETEXT = re.compile(r" {0,3}(?:=+|-+)[ \t]*")
 _LIST_ITEM = re.compile(r"( {0,3})([-+*]|(\d{1,9})[.)])([ \t]*)(.*)")
 _QUOTE = re.compile(r" {0,3}>")
@@ -46,6 +45,12 @@ _HTML_STARTS: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
 )
 _HTML_TYPE7 = len(_HTML_STARTS)
 
+# The type-7 start pattern (any complete open or close tag alone on its line) backtracks
+# quadratically on a long line of attributes; a tag line longer than this is taken as text. Such a
+# line is no model's idea of HTML, and a block that long is printed as text by the renderer anyway.
+_HTML_TYPE7_MAX = 4096
+_INDENT_CAP = 64
+
 _NONE, _PARA, _LIST, _ICODE, _FENCE = range(5)
 _NEVER = 1 << 30  # a content column no line reaches
 _TEXT, _TABLE, _QUOTED = range(3)  # what a _PARA block is
@@ -59,15 +64,28 @@ def _strip_eol(line: str) -> str:
     return line
 
 
+def _thematic(body: str) -> bool:
+    """Whether ``body`` is a thematic break (``***``, ``- - -``, ``___``): what
+    ``" {0,3}(?:(?:\\*[ \\t]*){3,}|(?:-[ \\t]*){3,}|(?:_[ \\t]*){3,})"`` fullmatches, in linear
+    time (that regular expression backtracks quadratically on a long "- - - … x" line)."""
+    text = body.lstrip(" ")
+    if len(body) - len(text) > 3 or not text or text[0] not in "*-_":
+        return False
+    mark = text[0]
+    return not text.strip(mark + " \t") and text.count(mark) >= 3
+
+
 def _is_blank(body: str) -> bool:
     return not body.strip(" \t")
 
 
 def _indent(body: str, start: int = 0) -> int:
     """Columns taken by the leading spaces and tabs of ``body`` when it begins at column ``start``
-    (tab stops every 4 columns, as CommonMark counts them)."""
+    (tab stops every 4 columns, as CommonMark counts them), counted up to at least
+    :data:`_INDENT_CAP`: every caller compares the result with a bound below that (4 columns for
+    code, a list item's content column), so a line of a million spaces costs what 64 cost."""
     col = start
-    for ch in body:
+    for ch in body[:_INDENT_CAP]:
         if ch == " ":
             col += 1
         elif ch == "\t":
@@ -95,7 +113,7 @@ class _Item:
 
 def _list_item(body: str) -> _Item | None:
     m = _LIST_ITEM.match(body)
-    if m is None or _THEMATIC.fullmatch(body):  # "- - -" and "* * *" are thematic breaks
+    if m is None or _thematic(body):  # "- - -" and "* * *" are thematic breaks
         return None
     indent, marker, number, spaces, content = m.groups()
     if not spaces and content:
@@ -130,6 +148,8 @@ def _html_start(body: str) -> int:
     if not text.startswith("<"):
         return 0
     for kind, (start, _) in enumerate(_HTML_STARTS, 1):
+        if kind == _HTML_TYPE7 and len(text) > _HTML_TYPE7_MAX:
+            return 0
         if start.match(text):
             return kind
     return 0
@@ -148,7 +168,7 @@ def _interrupts(body: str) -> bool:
     """
     return bool(
         _ATX.match(body)
-        or _THEMATIC.fullmatch(body)
+        or _thematic(body)
         or _fence_open(body)
         or _QUOTE.match(body)
         or 0 < _html_start(body) < _HTML_TYPE7
@@ -375,7 +395,7 @@ class BlockSplitter:
         if fence is not None:
             self._kind = _FENCE
             self._fence = fence
-        elif _ATX.match(body) or _THEMATIC.fullmatch(body):
+        elif _ATX.match(body) or _thematic(body):
             self._commit()
         elif (item := _list_item(body)) is not None:
             self._kind = _LIST
@@ -417,7 +437,7 @@ class BlockSplitter:
             self._append(line)
             self._what = _TABLE
             return
-        if _THEMATIC.fullmatch(body) or (what == _TEXT and _SETEXT.fullmatch(body)):
+        if _thematic(body) or (what == _TEXT and _SETEXT.fullmatch(body)):
             self._append(line)  # a setext underline, or a thematic break: nothing stays open
             self._commit()
             return
@@ -456,7 +476,7 @@ class BlockSplitter:
             self._quote_simple = False
         elif "|" in content:
             self._quote_simple = False  # a table row, perhaps
-        elif _is_blank(content) or _ATX.match(content) or _THEMATIC.fullmatch(content):
+        elif _is_blank(content) or _ATX.match(content) or _thematic(content):
             self._quote_para = False
         elif _SETEXT.fullmatch(content) and self._quote_para:
             self._quote_para = False  # a setext underline closes the paragraph as a heading

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from foundry_cli.render.blocks import _thematic
 from foundry_cli.render.stream import BlockSplitter
 
 from ._helpers import documents, output, render_whole, split_blocks, stream
@@ -169,3 +172,32 @@ def test_same_final_output_whatever_the_chunking(chunks: int) -> None:
     text = "# T\n\nSome *para*\nmore.\n\n1. a\n\n2. b\n\n```py\nx = 1\n\ny = 2\n```\ntail"
     _, out, _ = stream(text, chunks)
     assert output(out) == render_whole(text)
+
+
+THEMATIC = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})")  # CommonMark's rule
+
+
+@given(st.text(alphabet=" \t*-_=x", max_size=12))
+def test_thematic_break_check_equals_the_commonmark_pattern(line: str) -> None:
+    """The linear check gives what the (quadratically backtracking) pattern gives."""
+    assert _thematic(line) == bool(THEMATIC.fullmatch(line))
+
+
+LONG_LINES = {
+    "dashes": lambda n: "- " * n + "x",
+    "tag-attributes": lambda n: "<a" + " b" * n,
+    "tag-values": lambda n: "<a" + " b=c" * n + " ",
+    "spaces": lambda n: " " * n + "- x",
+    "tabs": lambda n: "\t " * n + "x",
+}
+
+
+@pytest.mark.parametrize("shape", LONG_LINES)
+def test_a_long_hostile_line_is_split_like_a_short_one(shape: str) -> None:
+    """Lines that made the splitter's patterns backtrack quadratically (a 100 kB line took seconds)
+    are split as their short versions are: the checks look at a bounded prefix or run linearly."""
+
+    def shape_of(n: int) -> list[int]:
+        return [b.count("\n") for b in split_blocks(f"para\n{LONG_LINES[shape](n)}\n\nnext\n", 4096)]
+
+    assert shape_of(50_000) == shape_of(5)
