@@ -5,10 +5,23 @@ Classification ranks evidence in tiers, most specific first (see :func:`_rank`):
 1. a *specific* service error code (``PermissionDenied``, ``DeploymentNotFound``, ...);
 2. an ``AADSTS`` number;
 3. message text that names a cause (``audience is incorrect``, ``The project does not exist.``);
-4. a *generic* error category (Anthropic's ``authentication_error``, ``not_found_error``, ...);
+4. a *generic* error category (Anthropic's ``authentication_error``, ``not_found_error``, ...), or a
+   code seen only as an HTTP reason phrase (.NET prints ``401 (PermissionDenied)`` for any 401);
 5. the HTTP status alone, only when nothing above matched.
 
-Within a tier, rows are tried in :data:`_PRECEDENCE` order.
+Within a tier, rows are tried in :data:`_PRECEDENCE` order. Three rules then adjust the ranking:
+
+- **Wrapped pastes**: terminals break long lines, sometimes inside a word (``Exp`` / ``ected``); the
+  wording is also matched against the text with its line breaks joined (:func:`_matchable`).
+- **Credential chains**: a ``DefaultAzureCredential`` paste lists every link it tried; the links that
+  only say they are not set up here (``EnvironmentCredential ... not configured``, managed identity
+  off Azure) rank after the link that actually failed (the Azure CLI's ``az login``, an AADSTS
+  number), because every developer's paste contains them.
+- **Other clouds**: when the text shows another provider (Bedrock, Vertex, OpenAI's own API) and
+  nothing of Azure, only the rows whose evidence means the same everywhere stay (transport, request
+  shape: :data:`_CLOUD_NEUTRAL`); "no match" beats a wrong Azure row.
+
+:func:`explain_text` returns every candidate with a score and the evidence that matched.
 """
 
 from __future__ import annotations
@@ -22,7 +35,7 @@ from dataclasses import dataclass
 from foundry_cli.doctor.rows import ROW_BY_ID, ROWS, Row
 from foundry_cli.errors import ApiError, AuthError, FclaudeError, NetworkError, StreamInterrupted, UsageError
 
-__all__ = ["classify", "classify_http", "classify_text"]
+__all__ = ["Candidate", "classify", "classify_http", "classify_text", "explain_text"]
 
 # ---------------------------------------------------------------------------------------------
 # Precedence. The order rows are tried in within each tier, with the reason for each placement.
@@ -35,31 +48,48 @@ _PRECEDENCE: tuple[str, ...] = (
     "role-missing",
     # before key-invalid: both talk about keys, and "disabled" is the more specific verdict
     "key-auth-disabled",
+    # before key-invalid: a firewall or private-endpoint verdict names why the request was refused
+    "network-restricted",
+    # the token was fine but from another tenant; its wording never overlaps the key rows
+    "tenant-mismatch",
+    # "missing subscription key" is no key at all, not a wrong one
+    "credential-missing",
     "key-invalid",
     # The 404 family, most specific first. `region` before `deployment-not-found`: "model ... not
     # found in this region" names the region, not a misspelt deployment. `project-not-found` before
     # the others: it names the part of the URL that is wrong. `endpoint-shape` last: it is what a
     # 404 means when nothing names a deployment, model or project.
     "region",
+    # control-plane deployment errors; after `region`, whose "not supported in this region" names
+    # the cause more exactly than a failed deployment does
+    "deployment-provisioning",
     "project-not-found",
     "deployment-not-found",
     "endpoint-shape",
     # 400s with their own wording; they never overlap each other.
     "api-version",
     "max-tokens",
+    "max-tokens-range",
+    "prompt-too-long",
     "thinking-tools",
     # Entra ID verdicts worded without their AADSTS number (tier 2 catches the numbers).
     "secret-invalid",
     "secret-expired",
     "app-not-found",
     "tenant-not-found",
+    "federation-mismatch",
     "assertion-invalid",
     "user-interaction",
     # Throttling, then transport. `network` comes after everything the service says (a message
     # naming a cause beats a transport word quoted inside it) but before the wrapper phrases below.
     "rate-limit",
     "overloaded",
+    # before `network`: .NET's managed-identity failure quotes the socket error of the IMDS probe
+    "managed-identity-unavailable",
     "network",
+    # a 5xx or gateway page: after `network` (a 502 caused by a failed DNS lookup is the DNS), and
+    # after every specific verdict that a 500 wrapper may carry (LiteLLM answers 500 around a 401)
+    "service-error",
     # Wrapper phrases last: LiteLLM's "Failed to obtain Azure AD token" and azure-identity's chained
     # "DefaultAzureCredential failed" wrap the real reason (an AADSTS number or a connection error),
     # which must win when it is present.
@@ -69,9 +99,18 @@ _PRECEDENCE: tuple[str, ...] = (
 )
 
 # Anthropic error *types* name a category, not a cause: an `authentication_error` may carry a
-# message that names the real problem (tier 3), so these count only in tier 4.
+# message that names the real problem (tier 3), so these count only in tier 4. `api_error` and
+# OpenAI's `server_error` are the same: a 500 category that a specific message may explain.
 _GENERIC_CODES = frozenset(
-    {"authentication_error", "not_found_error", "permission_error", "rate_limit_error", "overloaded_error"}
+    {
+        "authentication_error",
+        "not_found_error",
+        "permission_error",
+        "rate_limit_error",
+        "overloaded_error",
+        "api_error",
+        "server_error",
+    }
 )
 
 # Tier 5, the HTTP status alone, used only when nothing else matched.
@@ -81,9 +120,7 @@ _GENERIC_CODES = frozenset(
 #   401 is ambiguous (a bad key, a wrong audience, a missing role): classify_http returns None,
 #          classify_text lists all three, and doctor settles it from the auth mode and the token's claims.
 #   407 -> network: the proxy wants credentials.
-#   5xx other than 529 (500, 502, 503, 504, api_error) -> no row: DESIGN §5 has none for a
-#          server fault or a gateway timeout, the message already carries status and request id,
-#          and the transport retries them. Guessing "overloaded" would give a wrong cause.
+#   500, 502, 503, 504 -> service-error: the service or a gateway failed (529 is `overloaded`).
 _STATUS_ONLY: Mapping[int, tuple[str, ...]] = {
     529: ("overloaded",),
     429: ("rate-limit",),
@@ -91,11 +128,40 @@ _STATUS_ONLY: Mapping[int, tuple[str, ...]] = {
     404: ("endpoint-shape",),
     403: ("role-missing",),
     401: ("key-invalid", "audience", "role-missing"),
+    500: ("service-error",),
+    502: ("service-error",),
+    503: ("service-error",),
+    504: ("service-error",),
 }
 # Foundry answers in JSON. An HTML page on 401/403 is a proxy's or firewall's block page, so it
-# is a network problem, not a role; an HTML 404 is a host that is not Foundry (endpoint-shape).
-# HTML 5xx pages (gateway errors) stay unclassified, as above.
+# is a network problem, not a role; an HTML 404 is a host that is not Foundry (endpoint-shape); an
+# HTML 5xx is a gateway's error page (service-error).
 _STATUS_ONLY_HTML: Mapping[int, tuple[str, ...]] = {**_STATUS_ONLY, 401: ("network",), 403: ("network",)}
+
+# Rows whose evidence means the same on any provider (transport failures and the shape of the
+# request); every other row is an Azure verdict and is dropped when the text belongs to another cloud.
+_CLOUD_NEUTRAL = frozenset(
+    {"network", "prompt-too-long", "max-tokens-range", "max-tokens", "thinking-tools", "overloaded"}
+)
+_OTHER_CLOUD = re.compile(
+    r"\bbedrock|amazonaws\.com|\bbotocore\b|\bAccessDeniedException\b"
+    r"|you don't have access to the model with the specified model id"  # Bedrock's wording
+    r"|\bvertex(?:[ _]?ai)?\b|\bvertex_ai|aiplatform|googleapis\.com|\bpublisher model\b"
+    r"|platform\.openai\.com|api\.openai\.com",
+    re.I,
+)
+_AZURE = re.compile(
+    r"azure|\bAADSTS|microsoftonline|cognitiveservices|services\.ai\.azure\.com|\bfoundry\b|\bentra\b"
+    r"|apim-request-id",
+    re.I,
+)
+
+# A credential-chain paste, and the rows of its links that only say "not set up here".
+_CHAIN = re.compile(
+    r"DefaultAzureCredential failed|Attempted credentials|ChainedTokenCredential failed", re.I
+)
+_CHAIN_LINK = re.compile(r"\b(\w+Credential): ")  # "\tAzureCliCredential: Please run 'az login' ..."
+_ABSENT_LINKS = frozenset({"sp-env-missing", "managed-identity-unavailable"})
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -117,6 +183,8 @@ _GENERIC = {r.id: frozenset(c.lower() for c in r.codes) & _GENERIC_CODES for r i
 _AADSTS_ROW = {num: r.id for r in ROWS for num in r.aadsts}
 _ALL_CODES = sorted({c for r in ROWS for c in r.codes})
 _KNOWN_CODE = re.compile(r"\b(" + "|".join(re.escape(c) for c in _ALL_CODES) + r")\b", re.I)
+# "401 (PermissionDenied)": .NET's HttpClient and Azure.Core print the reason phrase after the status
+_REASON_PHRASE = re.compile(r"\b[1-5]\d\d \((\w+)\)")
 
 _AADSTS_RES = (
     re.compile(r"\bAADSTS(\d{5,7})\b", re.I),
@@ -124,10 +192,12 @@ _AADSTS_RES = (
 )
 _ERROR_CODES = re.compile(r"\"error_codes\"\s*:\s*\[([\d,\s]+)\]")
 _BARE_AADSTS = re.compile(r"\s*(\d{5,7})\s*")
+# Where tools print an HTTP status; the first pattern (in this order) that matches wins.
 _STATUS_RES = (
     re.compile(r"\bHTTP(?:/\d(?:\.\d)?)?[ :]+([1-5]\d\d)\b", re.I),  # "HTTP 404", "HTTP/1.1 401 Unauthorized"
     # "Status: 401 (PermissionDenied)", "Error code: 404 - {...}", '"statusCode": 401', "status_code=429"
     re.compile(r"\b(?:status(?:[ _-]?code)?|error[ _]code)\b[\"']?\s*[:=]?\s*[\"'(]?([1-5]\d\d)\b", re.I),
+    re.compile(r"\bAPI Error:?\s*\(?([1-5]\d\d)\b", re.I),  # Claude Code: "API Error: 403 ...", "(529 {"
     re.compile(r"\"code\"\s*:\s*\"?([45]\d\d)\b"),  # Azure's numeric codes: {"code":"429",...}
     re.compile(r"^\s*([45]\d\d)\b"),  # "404 The project does not exist."
     re.compile(
@@ -136,16 +206,48 @@ _STATUS_RES = (
         r"Gateway Time-?out)\b",
         re.I,
     ),
+    re.compile(r"\b([45]\d\d) status code\b", re.I),  # the openai SDK: "401 status code (no body)"
+    re.compile(r"\(([45]\d\d)\)"),  # azure-core: "(401) Access denied ...", "HTTP 429 (429)"
+    # "Error: 400 {...}", "Error Message: 403: ..."
+    re.compile(r"(?:^|[\s\[(:])([45]\d\d)(?::\s|\s?\{)", re.M),
 )
 _HTML = re.compile(r"<!doctype html|<html\b|\bhtml page from a proxy", re.I)
+
+# Line breaks a terminal put into a paste: between words (joined with a space) and inside a word
+# (joined without one); both readings are matched, so neither a split word nor a split phrase hides.
+_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
+_WORD_BREAK = re.compile(r"(?<=[A-Za-z])[ \t]*\r?\n[ \t]*(?=[a-z])")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One row that the evidence supports, with how sure the ranking is and what matched."""
+
+    row: Row
+    score: float
+    """In 0..1, never higher than the candidate before it: 0.95 a service code, 0.9 an AADSTS number,
+    0.8 wording, 0.55 a generic category, 0.35 the HTTP status alone; lower for a demoted chain link."""
+    evidence: tuple[str, ...]
+    """What matched, e.g. ``code PermissionDenied``, ``AADSTS7000215``, ``text "audience is incorrect"``."""
 
 
 @dataclass(frozen=True)
 class _Evidence:
     status: int
-    codes: frozenset[str]  # lower-case
+    codes: frozenset[str]  # lower-case, the service's own codes
+    reasons: frozenset[str]  # lower-case, codes seen only as an HTTP reason phrase
     aadsts: tuple[str, ...]  # in order of appearance
     text: str
+
+
+@dataclass
+class _Hit:
+    row: Row
+    tier: int
+    evidence: list[str]
+
+
+_TIER_SCORE = {1: 0.95, 2: 0.9, 3: 0.8, 4: 0.55, 5: 0.35}
 
 
 def _aadsts_in(text: str) -> list[str]:
@@ -155,8 +257,25 @@ def _aadsts_in(text: str) -> list[str]:
     return [num for _, num in sorted(found)]
 
 
+_PASTE_SIZE = 32 * 1024  # larger texts are logs: lines are matched as they are, each distinct line once
+
+
+def _matchable(text: str) -> str:
+    """``text`` followed by its readings with the line breaks joined, when it has any; a long log
+    is reduced to its distinct lines (a log repeats itself, and each pattern scans the whole text)."""
+    if "\n" not in text:
+        return text
+    if len(text) > _PASTE_SIZE:
+        return "\n".join(dict.fromkeys(text.splitlines()))
+    return "\n".join((text, _BREAK.sub(" ", text), _WORD_BREAK.sub("", text)))
+
+
 def _evidence(status: int, code: str | None, text: str) -> _Evidence:
-    codes = {m.group(1).lower() for m in _KNOWN_CODE.finditer(text)}
+    found = [m.group(1).lower() for m in _KNOWN_CODE.finditer(text)]
+    phrases = [m.group(1).lower() for m in _REASON_PHRASE.finditer(text)]
+    # a code seen only in "401 (PermissionDenied)" is the reason phrase of the status, not the body's code
+    reasons = {c for c in found if phrases.count(c) >= found.count(c)}
+    codes = set(found) - reasons
     aadsts = _aadsts_in(text)
     if code:
         code = code.strip()
@@ -167,7 +286,8 @@ def _evidence(status: int, code: str | None, text: str) -> _Evidence:
             aadsts.insert(0, m.group(1))
         else:
             codes.add(code.lower())
-    return _Evidence(status, frozenset(codes), tuple(dict.fromkeys(aadsts)), text)
+            reasons.discard(code.lower())
+    return _Evidence(status, frozenset(codes), frozenset(reasons), tuple(dict.fromkeys(aadsts)), text)
 
 
 @functools.cache
@@ -176,34 +296,80 @@ def _row_patterns() -> Mapping[str, re.Pattern[str] | None]:
     return {r.id: _compile(r.patterns) for r in ROWS}
 
 
-def _rank(ev: _Evidence, *, ambiguous: bool) -> list[Row]:
-    """Every row the evidence supports, best first (tiers as in the module docstring)."""
+def _quote(match: str) -> str:
+    text = " ".join(match.split())
+    return f'text "{text[:77]}..."' if len(text) > 80 else f'text "{text}"'
+
+
+def _hits(ev: _Evidence, *, ambiguous: bool) -> list[_Hit]:
+    """Every row the evidence supports, in tier order (module docstring), with what matched."""
     patterns = _row_patterns()
-    found: dict[str, Row] = {}
+    found: dict[str, _Hit] = {}
+
+    def add(r: Row, tier: int, what: str) -> None:
+        hit = found.setdefault(r.id, _Hit(r, tier, []))
+        if what not in hit.evidence:
+            hit.evidence.append(what)
+
     # Tier 1: a specific code is the service's own machine-readable verdict.
     for r in _ORDER:
-        if _SPECIFIC[r.id] & ev.codes:
-            found.setdefault(r.id, r)
+        for c in sorted(_SPECIFIC[r.id] & ev.codes):
+            add(r, 1, f"code {c}")
     # Tier 2: an AADSTS number is Entra ID's exact verdict; several (a credential chain) keep their order.
     for num in ev.aadsts:
         if num in _AADSTS_ROW:
-            found.setdefault(_AADSTS_ROW[num], ROW_BY_ID[_AADSTS_ROW[num]])
-    # Tier 3: wording that names a cause.
+            add(ROW_BY_ID[_AADSTS_ROW[num]], 2, f"AADSTS{num}")
+    # Tier 3: wording that names a cause (also across the line breaks of a wrapped paste).
+    matchable = _matchable(ev.text)
     for r in _ORDER:
         pattern = patterns[r.id]
-        if pattern is not None and pattern.search(ev.text):
-            found.setdefault(r.id, r)
-    # Tier 4: a generic category, more specific than a status but less than any wording.
+        if pattern is not None and (m := pattern.search(matchable)):
+            add(r, 3, _quote(m.group(0)))
+    # Tier 4: a generic category (or a reason phrase), more specific than a status but less than wording.
     for r in _ORDER:
-        if _GENERIC[r.id] & ev.codes:
-            found.setdefault(r.id, r)
+        for c in sorted(_GENERIC[r.id] & ev.codes):
+            add(r, 4, f"category {c}")
+        for c in sorted(_SPECIFIC[r.id] & ev.reasons):
+            add(r, 4, f"reason phrase {c}")
     # Tier 5: the status alone, only when nothing above matched.
     if not found:
-        fallback = (_STATUS_ONLY_HTML if _HTML.search(ev.text) else _STATUS_ONLY).get(ev.status, ())
+        html = bool(_HTML.search(ev.text))
+        fallback = (_STATUS_ONLY_HTML if html else _STATUS_ONLY).get(ev.status, ())
         if ambiguous or len(fallback) == 1:
             for rid in fallback:
-                found.setdefault(rid, ROW_BY_ID[rid])
+                add(ROW_BY_ID[rid], 5, f"HTTP {ev.status}" + (" (an HTML page)" if html else ""))
     return list(found.values())
+
+
+def _adjust(hits: list[_Hit], text: str) -> list[_Hit]:
+    """The chain and other-cloud rules of the module docstring."""
+    if _OTHER_CLOUD.search(text) and not _AZURE.search(text):
+        hits = [h for h in hits if h.row.id in _CLOUD_NEUTRAL]
+    chain = _CHAIN.search(text) or len(set(_CHAIN_LINK.findall(text))) >= 2
+    if chain and any(h.row.id not in _ABSENT_LINKS for h in hits):
+        failing = [h for h in hits if h.row.id not in _ABSENT_LINKS]
+        absent = [h for h in hits if h.row.id in _ABSENT_LINKS]
+        for h in absent:
+            h.evidence.append("a credential-chain link that is only not set up here")
+        hits = failing + absent
+    return hits
+
+
+def _candidates(ev: _Evidence, *, ambiguous: bool) -> list[Candidate]:
+    hits = _adjust(_hits(ev, ambiguous=ambiguous), ev.text)
+    out: list[Candidate] = []
+    ceiling = 1.0
+    for h in hits:
+        demoted = "a credential-chain link that is only not set up here" in h.evidence
+        score = round(min(ceiling, _TIER_SCORE[h.tier] - (0.4 if demoted else 0.0)), 2)
+        ceiling = score
+        out.append(Candidate(h.row, score, tuple(h.evidence)))
+    return out
+
+
+def _rank(ev: _Evidence, *, ambiguous: bool) -> list[Row]:
+    """Every row the evidence supports, best first."""
+    return [c.row for c in _candidates(ev, ambiguous=ambiguous)]
 
 
 def classify_http(status: int, code: str | None, message: str) -> Row | None:
@@ -228,21 +394,29 @@ def _status_in(text: str) -> int:
     return 0
 
 
-def classify_text(text: str) -> list[Row]:
-    """Rows matching any pasted text, best first, without duplicates; ``[]`` when nothing matches.
+def explain_text(text: str) -> list[Candidate]:
+    """Every row that pasted text supports, best first, with a score and the evidence; ``[]`` if none.
 
     Accepts an error message, a code (``AADSTS7000222``, ``7000222``, ``DeploymentNotFound``), a
-    status (``429``), an HTTP body in any style, a whole log line, or a row id.
+    status (``429``), an HTTP body in any style, a whole log line or paste, or a row id.
     """
     stripped = text.strip().strip("`").strip().lower()
     if stripped in ROW_BY_ID:
-        return [ROW_BY_ID[stripped]]
+        return [Candidate(ROW_BY_ID[stripped], 1.0, (f"row id {stripped}",))]
     if not stripped:
         return []
     ev = _evidence(_status_in(text), None, text)
     if bare := _BARE_AADSTS.fullmatch(text):
-        ev = _Evidence(ev.status, ev.codes, (bare.group(1),), text)
-    return _rank(ev, ambiguous=True)
+        ev = _Evidence(ev.status, ev.codes, ev.reasons, (bare.group(1),), text)
+    return _candidates(ev, ambiguous=True)
+
+
+def classify_text(text: str) -> list[Row]:
+    """Rows matching any pasted text, best first, without duplicates; ``[]`` when nothing matches.
+
+    The rows of :func:`explain_text`, without scores and evidence.
+    """
+    return [c.row for c in explain_text(text)]
 
 
 def _os_network_error(exc: BaseException) -> bool:

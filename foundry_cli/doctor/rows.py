@@ -65,6 +65,9 @@ ROWS: tuple[Row, ...] = (
             r"\bthe endpoint is empty\b",
             r"\bendpoint is (?:missing|not (?:configured|set))\b",
             r"\bFCLAUDE_ENDPOINT\b[^.\n]{0,40}?\b(?:is not set|missing|is empty)\b",
+            # the openai SDK and the Vercel AI SDK with no Azure endpoint or resource name
+            r"\bmust provide one of the `?base_url`? or `?azure_endpoint`? arguments\b",
+            r"\bresource name setting is missing\b",
         ),
     ),
     Row(
@@ -179,7 +182,7 @@ ROWS: tuple[Row, ...] = (
         statuses=(400,),
         aadsts=("700016",),
         patterns=(
-            rf"\bapplication with identifier {_NAME}?was not found in the directory\b",
+            r"\bapplication with identifier\b[^\n]{0,160}?\bwas not found in the directory\b",
             r"\bUnauthorizedClient_DoesNotMatchRequest\b",
         ),
     ),
@@ -259,6 +262,7 @@ ROWS: tuple[Row, ...] = (
             r"\bazure cli not found on path\b",
             r"\baz: (?:command )?not found\b",
             r"'az' is not recognized as an internal or external command",
+            r"\bfailed to invoke the azure cli\b",
         ),
     ),
     Row(
@@ -423,6 +427,8 @@ ROWS: tuple[Row, ...] = (
             r"\bapi-version query parameter is not allowed\b",
             r"\b(?:unsupported|invalid) api[- ]version\b",
             r"\bapi[- ]version\b[^.\n]{0,60}?\bis (?:not supported|not valid|invalid|required|not allowed)\b",
+            r"\benabled only for api versions?\b",
+            r"\bmust provide either the `?api_version`? argument\b",
         ),
     ),
     Row(
@@ -441,6 +447,8 @@ ROWS: tuple[Row, ...] = (
             r"\bmax_tokens:? *field required\b",
             r"\bmax_tokens\b[^.\n]{0,30}?\bis required\b",
             rf"\bmissing required (?:parameter|field):? *{_Q}?max_tokens\b",
+            # a proxy's own validation (pydantic): {"loc":["body","max_tokens"],"msg":"Field required"}
+            r"\"loc\"\s*:\s*\[\s*\"body\"\s*,\s*\"max_tokens\"\s*\]\s*,\s*\"msg\"\s*:\s*\"field required\"",
         ),
     ),
     Row(
@@ -545,6 +553,245 @@ ROWS: tuple[Row, ...] = (
             r"\bconnect(?:ion|ing)? timed out\b",
             r"\bserver disconnected without sending a response\b",
             r"\b(?:dns|tls|ssl|proxy)(?: */ *(?:dns|tls|ssl|proxy))* (?:failure|failed|error)\b",
+            # Node's error codes (DNS, reset, refused, timeout, TLS chain) as tools print them
+            r"\b(?:getaddrinfo )?(?:ENOTFOUND|EAI_AGAIN|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH)\b",
+            r"\b(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?)\b",
+            r"\bunable to get (?:local )?issuer certificate\b",
+            r"\bself-signed certificate detected\b",
+            # the openai SDK's APIConnectionError and the tools that print only its message
+            r"\bAPIConnectionError\b(?![^\n]{0,40}\b(?:Bedrock|Vertex)\w*Exception)",
+            r"(?:^|[:.\]] |\()connection error\.?\)?\s*$",
+            # Go's resolver and .NET's socket wording
+            r"\bdial tcp\b[^\n]{0,120}?\b(?:i/o timeout|no such host|connection refused)\b",
+            r"\bno such host\b",
+            r"\bA socket operation was attempted to an unreachable network\b",
+            r"\bthe connected party did not properly respond after a period of time\b",
+        ),
+    ),
+    # ---- rows added for the failure families of reference/foundry-wire.md §11 -------------------
+    Row(
+        id="network-restricted",
+        title="Network access restricted",
+        symptom=(
+            '403 "Access denied due to Virtual Network/Firewall rules"; 401 "invalid subscription key or '
+            'wrong API endpoint" from a private-endpoint-only resource on its public host'
+        ),
+        cause=(
+            "The resource accepts only selected networks or a private endpoint, and this machine is "
+            "outside them (or resolves the public address)."
+        ),
+        fix=(
+            "Run from an allowed network (VPN, the virtual network, an allowed IP), or use the private "
+            "endpoint's host, e.g. `https://RES.cognitiveservices.azure.com/anthropic`; `fclaude doctor` "
+            "shows whether DNS gives a private address or a privatelink name."
+        ),
+        fix_command="fclaude doctor",
+        exit_code=1,
+        statuses=(401, 403),
+        codes=("ThrowExceptionDueToTrafficDenied",),
+        patterns=(
+            r"\baccess denied due to virtual network/firewall rules\b",
+            r"\ba virtual network is configured for this resource\b",
+            r"\bpublic (?:network )?access is disabled\b",
+            r"\baka\.ms/cogsvc-vnet\b",
+            r"\bprivate endpoint\b[^.\n]{0,60}?\b(?:required|only)\b",
+        ),
+    ),
+    Row(
+        id="credential-missing",
+        title="No credential configured",
+        symptom=(
+            'no key and no token configured (SDK: "Missing credentials", "Could not resolve authentication '
+            'method")'
+        ),
+        cause="Nothing to authenticate with: no API key is set and no Entra ID auth mode is chosen.",
+        fix=(
+            "Run `fclaude login`, or set `FCLAUDE_API_KEY` (also read: `ANTHROPIC_FOUNDRY_API_KEY`), or "
+            "choose an Entra ID auth mode with `auth` / `FCLAUDE_AUTH`."
+        ),
+        fix_command="fclaude login",
+        exit_code=4,
+        statuses=(401,),
+        patterns=(
+            # the Anthropic SDKs (JS and Python) and Claude Code
+            r"\bcould not resolve authentication method\.?\s+expected (?:either|one of) "
+            r"(?:api_?key|apikey)\b[ ,]+(?:or )?(?:auth_?token|authtoken)\b",
+            # the openai SDK (AzureOpenAI) and LiteLLM's AzureException wrapping it
+            r"\bmissing credentials\b",
+            r"\bthe api_key client option must be set\b",
+            r"\baccess denied due to missing subscription key\b",
+            r"\bno (?:api key|credentials?|key (?:and|or) no token)\b[^.\n]{0,20}?\b(?:is |are )?"
+            r"(?:configured|set|given|found)\b",
+            r"\b(?:FCLAUDE_API_KEY|ANTHROPIC_FOUNDRY_API_KEY|AZURE_OPENAI_API_KEY)\b[^.\n]{0,40}?"
+            r"\b(?:is not set|missing|is empty)\b",
+        ),
+    ),
+    Row(
+        id="prompt-too-long",
+        title="Prompt too long",
+        symptom=(
+            '400 "prompt is too long: N tokens > M maximum", "input length and max_tokens exceed context '
+            'limit"'
+        ),
+        cause="The conversation and attachments exceed the model's context window.",
+        fix=(
+            "Shorten the prompt or the attached files, start afresh (`/clear` in chat), or use a model "
+            "with a 1M-token context; `fclaude count` measures a prompt before sending it."
+        ),
+        fix_command=None,
+        exit_code=1,
+        statuses=(400, 413),
+        codes=("context_length_exceeded",),
+        patterns=(
+            r"\bprompt is too long:\s*\d[\d,]*\s*tokens?\s*>\s*\d",
+            r"\binput length and `?max_tokens`? exceed context limit\b",
+            r"\bmaximum context length is \d[\d,]* tokens\b",
+            r"\bexceeds? the (?:model'?s? )?(?:maximum )?context (?:window|length|limit)\b",
+        ),
+    ),
+    Row(
+        id="max-tokens-range",
+        title="max_tokens out of range",
+        symptom=(
+            '400 "max_tokens: N > M, which is the maximum allowed number of output tokens", '
+            '"`max_tokens` must be greater than `thinking.budget_tokens`"'
+        ),
+        cause=(
+            "`max_tokens` is above the model's output limit, or not above the thinking budget "
+            "(`budget_tokens`)."
+        ),
+        fix=(
+            "Lower `--max-tokens` / `max_tokens` to the model's output limit (`fclaude models --all` "
+            "lists it), or raise it above the thinking budget (`--thinking`)."
+        ),
+        fix_command="fclaude models --all",
+        exit_code=1,
+        statuses=(400,),
+        patterns=(
+            r"\bmax_tokens:?\s*\d[\d,]*\s*>\s*\d[\d,]*",
+            r"\bmaximum allowed number of output tokens\b",
+            r"`?max_tokens`? must be greater than `?thinking\.budget_tokens\b",
+        ),
+    ),
+    Row(
+        id="managed-identity-unavailable",
+        title="Managed identity unavailable",
+        symptom=(
+            '"ManagedIdentityCredential authentication unavailable", no response from IMDS, identity '
+            "not assigned"
+        ),
+        cause=(
+            "Managed-identity auth on a machine that is not an Azure host, or a host with no identity "
+            "(or not the requested one) assigned."
+        ),
+        fix=(
+            "On Azure, assign a system or user-assigned identity to the host (and set `AZURE_CLIENT_ID` "
+            'for a user-assigned one); off Azure, choose another `auth` mode (`"azure-cli"`, '
+            '`"service-principal"`) with `fclaude login`.'
+        ),
+        fix_command="fclaude login",
+        exit_code=4,
+        patterns=(
+            r"\bManagedIdentityCredential authentication (?:unavailable|failed)\b",
+            r"\bno response (?:received )?from the (?:IMDS|managed identity) endpoint\b",
+            r"\ball managed identity sources are unavailable\b",
+            r"\bIMDS\)? (?:that runs on VMs )?(?:was not detected|is (?:not available|unavailable))\b",
+            r"\bfailed to retrieve IMDS token\b",
+            r"\bno managed identity endpoint found\b",
+            r"\bthe requested identity has(?:n[\u2019']t| not) been assigned to this resource\b",
+        ),
+    ),
+    Row(
+        id="tenant-mismatch",
+        title="Token from another tenant",
+        symptom='"Tenant provided in token does not match resource token"',
+        cause="The token was issued by another tenant than the one the resource belongs to.",
+        fix=(
+            "Sign in to the resource's tenant (`az login --tenant TENANT`) or set `tenant_id` / "
+            "`AZURE_TENANT_ID` to it; `fclaude doctor` shows the token's tenant."
+        ),
+        fix_command="az login --tenant TENANT",
+        exit_code=4,
+        statuses=(400, 401),
+        codes=("InvalidAuthenticationTokenTenant",),
+        patterns=(
+            r"\btenant provided in token does not match resource token\b",
+            r"\bdoes not match resource tenant\b",
+        ),
+    ),
+    Row(
+        id="federation-mismatch",
+        title="Federated credential does not match",
+        symptom="`AADSTS700213`, `AADSTS7002138` (no matching federated identity record)",
+        cause=(
+            "The app's federated credential (issuer, subject, audience) does not match the CI token: "
+            "subject case, environment vs branch, or numeric-id subjects."
+        ),
+        fix=(
+            "Make the federated credential's Subject match the token's exactly (case-sensitive; "
+            "`repo:ORG/REPO:environment:NAME` when the job uses an environment), with audience "
+            "`api://AzureADTokenExchange`."
+        ),
+        fix_command='az ad app federated-credential list --id "$AZURE_CLIENT_ID"',
+        exit_code=4,
+        statuses=(400, 401),
+        # 700213 and its case-sensitivity sibling 7002138; 7002137 (managed identity as a federated
+        # credential) and the older 70021 have the same cure
+        aadsts=("700213", "7002138", "7002137", "70021"),
+        patterns=(r"\bno matching federated identity record found\b",),
+    ),
+    Row(
+        id="service-error",
+        title="Service-side failure",
+        symptom="5xx bodies, backend failures, an HTML page from a gateway instead of JSON",
+        cause="The service, or a gateway in front of it, failed; nothing in the request or setup is wrong.",
+        fix=(
+            "Retry in a moment (fclaude retries before output starts); if it persists, report the request "
+            "id (`apim-request-id` / `x-request-id`) to Azure support."
+        ),
+        fix_command=None,
+        exit_code=1,
+        statuses=(500, 502, 503, 504),
+        codes=("server_error", "api_error", "InternalServerError", "ServiceUnavailable"),
+        patterns=(
+            r"\bthe server had an error (?:while )?processing your request\b",
+            r"\byou can retry your request, or contact us through an azure support request\b",
+            r"\binternal server error\b",
+            r"\b(?:502|503|504):? (?:bad gateway|service unavailable|gateway time-?out)\b",
+            r"'<' is an invalid start of a value\b",
+        ),
+    ),
+    Row(
+        id="deployment-provisioning",
+        title="Claude deployment not provisioned",
+        symptom=(
+            "`InvalidModelProviderData`, `AnthropicOrganizationCreationException`, `715-123420`, "
+            "`InsufficientQuota` when creating a deployment"
+        ),
+        cause=(
+            "Creating the deployment failed: Claude deployments need provider data (organization name, "
+            "country, industry) and quota for the model and SKU."
+        ),
+        fix=(
+            "Create the deployment again with the provider data filled in (portal, or `modelProviderData` "
+            "in ARM/Bicep), delete a deployment left in the Failed state first, and request quota for the "
+            "model if `InsufficientQuota`."
+        ),
+        fix_command="az cognitiveservices usage list --location LOCATION",
+        exit_code=1,
+        statuses=(400,),
+        codes=(
+            "InvalidModelProviderData",
+            "AnthropicOrganizationCreationException",
+            "AnthropicOrganizationCreationFailed",
+            "InsufficientQuota",
+        ),
+        patterns=(
+            r"\bModelProviderData is required\b",
+            r"\b715-123420\b",
+            r"\bis bigger than (?:the current )?available capacity\b",
+            rf"\bdeployment {_NAME}?is in {_Q}?failed{_Q}? state\b",
+            r"\bmarketplace purchase eligibility check failed\b",
         ),
     ),
 )

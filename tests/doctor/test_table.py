@@ -56,6 +56,16 @@ EXPECTED_IDS = (
     "rate-limit",
     "overloaded",
     "network",
+    # the failure families of reference/foundry-wire.md §11 (issue 11)
+    "network-restricted",
+    "credential-missing",
+    "prompt-too-long",
+    "max-tokens-range",
+    "managed-identity-unavailable",
+    "tenant-mismatch",
+    "federation-mismatch",
+    "service-error",
+    "deployment-provisioning",
 )
 
 AUTH_ROWS = {
@@ -71,6 +81,10 @@ AUTH_ROWS = {
     "role-missing",
     "key-invalid",
     "key-auth-disabled",
+    "credential-missing",
+    "managed-identity-unavailable",
+    "tenant-mismatch",
+    "federation-mismatch",
 }
 
 # ---- exact bodies from reference/foundry-wire.md §2-3 (copied verbatim) -------------------------
@@ -264,13 +278,39 @@ SAMPLES: dict[str, list[str]] = {
         "[Errno 111] Connection refused",
         "ConnectError",
     ],
+    # one short sample each; tests/doctor/test_new_rows.py checks real wordings from the corpus
+    "network-restricted": [
+        '{"error":{"code":"403","message": "Access denied due to Virtual Network/Firewall rules."}}'
+    ],
+    "credential-missing": [
+        "Could not resolve authentication method. Expected either apiKey or authToken to be set."
+    ],
+    "prompt-too-long": ["prompt is too long: 200251 tokens > 200000 maximum"],
+    "max-tokens-range": ["max_tokens: 128000 > 64000, which is the maximum allowed number of output tokens"],
+    "managed-identity-unavailable": [
+        "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint."
+    ],
+    "tenant-mismatch": [
+        "(Tenant provided in token does not match resource token) Token tenant x does not match resource tenant."
+    ],
+    "federation-mismatch": [
+        "AADSTS700213: No matching federated identity record found for presented assertion subject 'x'."
+    ],
+    "service-error": [
+        "HTTP 500 Internal Server Error",
+        "HTTP 502 Bad Gateway",
+        "The server had an error while processing your request.",
+    ],
+    "deployment-provisioning": [
+        "InvalidModelProviderData: ModelProviderData is required for Anthropic model deployments"
+    ],
 }
 
 
 # ---- the table itself ---------------------------------------------------------------------------
 def test_ids_are_the_design_ids_in_table_order() -> None:
     assert tuple(r.id for r in ROWS) == EXPECTED_IDS
-    assert len(EXPECTED_IDS) == 23
+    assert len(EXPECTED_IDS) == 32
 
 
 def test_ids_are_unique_and_indexed() -> None:
@@ -390,8 +430,6 @@ def test_row_id_itself_is_explained(r: Row) -> None:
         "The quick brown fox jumps over the lazy dog.",
         "Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'foo'",
         "200 OK",
-        "HTTP 500 Internal Server Error",
-        "HTTP 502 Bad Gateway",
         "12345",
         "all checks passed in 0.3 s",
         "the function is overloaded in C++",
@@ -411,8 +449,9 @@ def test_results_have_no_duplicates_and_keep_order() -> None:
     )
     ids = [r.id for r in classify_text(text)]
     assert len(ids) == len(set(ids))
-    # AADSTS numbers (Entra's verdict) outrank the chain's wrapper phrases, in order of appearance
-    assert ids == ["secret-invalid", "user-interaction", "sp-env-missing", "not-logged-in"]
+    # AADSTS numbers (Entra's verdict) outrank the chain's wrapper phrases, in order of appearance;
+    # the Azure CLI link that failed outranks the EnvironmentCredential link that is only not set up
+    assert ids == ["secret-invalid", "user-interaction", "not-logged-in", "sp-env-missing"]
 
 
 def test_401_alone_is_ambiguous() -> None:
@@ -534,20 +573,30 @@ def test_classify_http_precedence(status: int, code: str | None, message: str, r
 @pytest.mark.parametrize(
     ("status", "code", "message"),
     [
-        (500, "api_error", "Internal server error"),
-        (502, None, "HTML page from a proxy or gateway: 502 Bad Gateway"),
-        (503, None, "Service Unavailable"),
-        (504, None, "<html><body><h1>504 Gateway Time-out</h1></body></html>"),
         (400, "invalid_request_error", "structured_outputs not supported in your workspace."),
         (400, None, ""),
         (401, None, "Unauthorized"),
         (0, None, ""),
-        (200, "server_error", "The model failed to generate a response."),
     ],
 )
 def test_classify_http_without_a_row(status: int, code: str | None, message: str) -> None:
-    """5xx other than 529 (and HTML gateway pages) have no DESIGN row: None, not a guess."""
+    """Nothing names a cause: None, not a guess."""
     assert classify_http(status, code, message) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message"),
+    [
+        (500, "api_error", "Internal server error"),
+        (502, None, "HTML page from a proxy or gateway: 502 Bad Gateway"),
+        (503, None, "Service Unavailable"),
+        (504, None, "<html><body><h1>504 Gateway Time-out</h1></body></html>"),
+        (200, "server_error", "The model failed to generate a response."),
+    ],
+)
+def test_5xx_and_gateway_pages_are_the_service_side(status: int, code: str | None, message: str) -> None:
+    """5xx other than 529, server_error/api_error and HTML gateway pages: the service failed."""
+    assert classify_http(status, code, message) is row("service-error")
 
 
 def test_html_block_pages_on_401_403_are_network_and_html_404_is_endpoint_shape() -> None:
@@ -602,7 +651,7 @@ def test_classify_exceptions(exc: BaseException, rid: str) -> None:
 
 
 def test_classify_exceptions_without_a_row() -> None:
-    assert classify(ApiError("Internal server error", status=500, code="api_error")) is None
+    assert classify(ApiError("Internal server error", status=500, code="api_error")) is row("service-error")
     assert classify(ApiError("Unauthorized", status=401)) is None
     assert classify(AuthError("something odd happened")) is None
     assert classify(ConfigError("/x/config.toml is not valid TOML: line 3")) is None
@@ -621,7 +670,7 @@ def test_stream_interrupted_takes_its_causes_row() -> None:
     assert cut is ROW_BY_ID.get("service-error") and cut is not row("network")
     assert classify(StreamInterrupted("The stream ended before the answer was complete")) is None
     unknown = ApiError("Internal server error", status=200, code="api_error")
-    assert classify(StreamInterrupted("mid-stream", cause=unknown)) is None
+    assert classify(StreamInterrupted("mid-stream", cause=unknown)) is row("service-error")
 
 
 def test_stdlib_network_errors_and_foreign_exceptions() -> None:
