@@ -4,7 +4,11 @@ Re-rendering the whole answer with rich's ``Markdown`` on every delta is quadrat
 parse+render of an 80 kB answer costs ~263 ms), so :class:`MarkdownRenderer` splits the text into
 blocks with :class:`~foundry_cli.render.blocks.BlockSplitter`: a block that is provably finished is
 rendered once and printed for good; only the open tail block is shown live, redrawn at most ~12
-times per second.
+times per second. An open block beyond :data:`SPILL_LIMIT` characters is printed as plain text as
+it streams, so even a single huge block costs the same per delta at any length.
+
+Server text is not filtered here: :func:`foundry_cli.render.stream.make_renderer` puts a
+:class:`~foundry_cli.sanitize.StreamSanitizer` in front of this renderer.
 
 Importing this module does not import ``rich``; rich is loaded when a renderer is built.
 """
@@ -110,6 +114,11 @@ class MarkdownRenderer:
 
     Links are printed as ``text (url)`` (:func:`markdown_document`): never a terminal hyperlink
     whose visible text could differ from where it leads.
+
+    Screen updates run with Ctrl-C held back until the bookkeeping matches the screen (see
+    :class:`_InterruptsHeld`); the ``KeyboardInterrupt`` surfaces right after, from :meth:`text`
+    or :meth:`close`, and :meth:`close` then leaves exactly the whole rendering behind.
+    ``spill_limit``: see :data:`SPILL_LIMIT`.
 
     ``clock`` (monotonic seconds) and ``markdown`` (text -> rich ``Markdown``) are injectable for
     deterministic tests.
