@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from foundry_cli.cli._options import DebugOpt, ProfileOpt
-from foundry_cli.cli._state import state
+from foundry_cli.cli._state import AppState, state
 from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import FclaudeError, UsageError
 
 if TYPE_CHECKING:
     from foundry_cli.config.paths import Paths
+    from foundry_cli.config.settings import Value
 
 SECRET_FLAGS = {"api_key": "--api-key-stdin", "client_secret": "--client-secret-stdin"}
 
@@ -132,6 +133,8 @@ def login(
     from foundry_cli.config.store import save_profile
 
     s = state(ctx, profile, debug)
+    if s.emulator:  # `fclaude --emulator/--scenario NAME login`: the try-it path
+        raise typer.Exit(int(_try_login(s)))
     name = s.profile or "default"
     interactive = sys.stdin.isatty() and not (api_key_stdin or client_secret_stdin)
     values: dict[str, Any] = {
@@ -210,7 +213,28 @@ def _settle_default(paths: Paths, name: str, *, switch: bool, verified: bool) ->
     sys.stderr.write(f"fclaude: {note}\n")
 
 
-def _verify(profile: str, debug: bool) -> ExitCode:
+def _try_login(s: AppState) -> ExitCode:
+    """Login against the emulator in the scenario's state: a profile from the try-it settings,
+    saved in the run's throwaway home (the user's configuration is never touched), then verified."""
+    from foundry_cli.cli._state import emulator_overrides
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.config.store import save_profile
+
+    with emulator_overrides(s) as try_it:
+        overrides = try_it or {}
+        keys = ("endpoint", "project", "api", "auth", "deployment", "tenant_id", "client_id", "scope")
+        values = {k: overrides[k].value for k in keys if k in overrides and overrides[k].source != "default"}
+        values = {k: v for k, v in values.items() if v is not None}
+        paths = get_paths()  # the try-it home
+        save_profile(paths, "default", values)
+        sys.stderr.write(
+            f"fclaude: saved profile 'default' to {paths.config_file} (a throwaway home: --emulator and "
+            "--scenario never touch your configuration).\n"
+        )
+        return _verify("default", s.debug, overrides=overrides)
+
+
+def _verify(profile: str, debug: bool, overrides: dict[str, Value] | None = None) -> ExitCode:
     """A live one-token probe; on failure show the error-table row (the profile stays saved)."""
     from foundry_cli.api.types import Message
     from foundry_cli.cli._client import make_client
@@ -219,7 +243,7 @@ def _verify(profile: str, debug: bool) -> ExitCode:
     from foundry_cli.config.settings import resolve
 
     try:
-        resolved = resolve(profile=profile)
+        resolved = resolve(profile=profile, overrides=overrides)
         req = build_request(resolved, (Message("user", "Reply with OK."),), system=None, stream=False)
         req = dataclasses.replace(req, max_tokens=16, thinking_budget=0)
         with make_client(resolved, debug) as client:

@@ -187,3 +187,19 @@ def test_request_log_has_one_line_per_request(tmp_path: Path) -> None:
         "identity GET /common/v2.0/.well-known/openid-configuration 200",
     ]
     assert "secret-query" not in log_file.read_text()  # paths only: a query may carry ids
+
+
+@pytest.mark.parametrize("name", ["healthy", "role-missing", "secret-invalid", "project-not-found"])
+def test_scenarios_work_with_login(cli: Fclaude, name: str) -> None:
+    """`fclaude --scenario NAME login` verifies a profile against the emulator in that state, in a
+    throwaway home: the user's configuration is not touched."""
+    home = Path(cli.env["FCLAUDE_HOME"])
+    code, row = expected(name)
+    r = cli("--scenario", name, "login")
+    assert r.exit_code == code, r.stdout + r.stderr
+    assert "throwaway home" in r.stderr
+    if row is None:
+        assert "verified" in r.stderr
+    else:
+        assert row_named(r.stderr, row), r.stderr
+    assert not (home / "config.toml").exists()
