@@ -44,10 +44,27 @@ def _kind(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+#: the places :func:`malformed` names as they are; any other ``where`` is an event type
+_PLACES = frozenset(
+    {"event", "message", "response", "content block", "output item", "summary part", "content part"}
+)
+
+
+def _place(where: str) -> str:
+    if where in _PLACES:
+        return where
+    # an event type (server text): named only when it is short and printable
+    return f"{where!r} event" if len(where) <= 60 and where.isprintable() else "event"
+
+
 def malformed(where: str, detail: str) -> ApiError:
-    """The error for a response that is JSON but not the shape the wire format documents."""
+    """The error for a response that is JSON but not the shape the wire format documents.
+
+    ``where`` is one of a few nouns ("message", "content block", ...) or the type of the event, so
+    callers on the hot path pass the event type they already hold and nothing is formatted unless
+    an error is raised."""
     return ApiError(
-        f"The service sent a malformed {where}: {detail}. The answer cannot be read; run again, and "
+        f"The service sent a malformed {_place(where)}: {detail}. The answer cannot be read; run again, and "
         "if it repeats report it with the request id (an intermediate proxy may be rewriting responses).",
         status=200,
         code=MALFORMED,

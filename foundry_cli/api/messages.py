@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
-from foundry_cli.api.error_body import MAX_CODE, server_text
+from foundry_cli.api.error_body import MAX_CODE, server_text, without_surrogates
 from foundry_cli.api.fields import (
     as_object,
     get_int,
@@ -116,8 +116,14 @@ class StreamParser:
         kind = data.get("type", event)
         if not isinstance(kind, str):
             raise malformed("event", "`type` is not a string")
-        where = f"{kind!r} event" if len(kind) <= 40 and kind.isprintable() else "event"
+        where = kind  # malformed() words it only if an error is raised
         if kind == "content_block_delta":
+            delta = data.get("delta")
+            if type(delta) is dict and delta.get("type") == "text_delta":  # the hot path: one per token
+                text = delta.get("text")
+                if type(text) is str:
+                    yield TextDelta(text if text.isascii() else without_surrogates(text))
+                    return
             yield from _block_delta(get_object(data, "delta", where), where)
         elif kind == "content_block_start":
             yield from _block_start(get_object(data, "content_block", where), where)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from foundry_cli.api.attachments import b64, inline_text
-from foundry_cli.api.error_body import MAX_CODE, server_text
+from foundry_cli.api.error_body import MAX_CODE, server_text, without_surrogates
 from foundry_cli.api.fields import (
     as_object,
     get_int,
@@ -138,9 +138,13 @@ class StreamParser:
         kind = data.get("type", event)
         if not isinstance(kind, str):
             raise malformed("event", "`type` is not a string")
-        where = f"{kind!r} event" if len(kind) <= 60 and kind.isprintable() else "event"
+        where = kind  # malformed() words it only if an error is raised
         if kind == "response.output_text.delta":
-            yield TextDelta(get_str(data, "delta", where))
+            text = data.get("delta")
+            if type(text) is str:  # the hot path: one per token
+                yield TextDelta(text if text.isascii() else without_surrogates(text))
+            else:
+                yield TextDelta(get_str(data, "delta", where))
         elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
             yield ThinkingDelta(get_str(data, "delta", where))
         elif kind == "response.output_item.added":
