@@ -42,4 +42,4 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 # the CLI runner fixtures (tests/cli, tests/fidelity)
-from tests.support import base_env, emu, fclaude, idp, sp_env  # noqa: E402, F401
+from tests.support import base_env, emu, fclaude, fclaude_proc, idp, module_emu, sp_env  # noqa: E402, F401

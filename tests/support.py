@@ -37,14 +37,34 @@ class RunResult:
         print(f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}")
 
 
-@pytest.fixture
-def emu() -> Iterator[Emulator]:
+@pytest.fixture(scope="module")
+def module_emu() -> Iterator[Emulator]:
+    """One data-plane emulator for a whole test module (starting one per test is wasted time)."""
     with Emulator(api_key=CANARY_KEY) as e:
         yield e
 
 
+@pytest.fixture
+def emu(module_emu: Emulator) -> Emulator:
+    """The module's emulator, as good as new for this test: healthy, no recorded requests or errors,
+    no prompt cache, no added latency. A test that needs other constructor arguments, or stops the
+    emulator, starts its own `Emulator(...)`."""
+    e = module_emu
+    e.set_scenario("healthy")  # also resets the per-scenario request counters
+    e.requests.clear()
+    e.arm_requests.clear()
+    e.errors.clear()
+    e.latency = e.delta_delay = 0.0
+    e.deployment_models.clear()
+    e.request_log = None
+    e._service._cache.clear()  # the emulated prompt cache: usage numbers must not depend on test order
+    return e
+
+
 #: the signals whose handlers a CLI run may change; restored after every in-process run
-_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGPIPE", "SIGWINCH", "SIGHUP") if hasattr(signal, n))
+_SIGNALS = tuple(
+    getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGPIPE", "SIGWINCH", "SIGHUP") if hasattr(signal, n)
+)
 
 
 def _universal(data: bytes) -> str:
@@ -67,8 +87,10 @@ class Fclaude:
     outputs: list[str]
 
     def __call__(self, *args: str, input: str | None = None, timeout: float = 60, **env: str) -> RunResult:
+        from foundry_cli import redact
         from foundry_cli.cli.app import main
 
+        redact.clear()  # a fresh process knows no secrets yet
         saved_env = dict(os.environ)
         saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.excepthook, os.getcwd())
         saved_handlers = {s: signal.getsignal(s) for s in _SIGNALS}
@@ -104,6 +126,7 @@ class Fclaude:
             for stream in streams[1:]:
                 if not stream.closed:
                     stream.flush()
+            redact.clear()
             sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.excepthook, cwd = saved
             os.chdir(cwd)
             os.environ.clear()

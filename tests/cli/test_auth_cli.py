@@ -12,7 +12,7 @@ import pytest
 
 from foundry_cli.emulator import Emulator, mint_jwt
 from tests.support import SP_SECRET as SECRET
-from tests.support import Fclaude, row_named
+from tests.support import Fclaude, FclaudeProcess, row_named
 
 
 def write_fake_az(folder: Path, token: str) -> Path:
@@ -26,7 +26,10 @@ def write_fake_az(folder: Path, token: str) -> Path:
     return log
 
 
-def test_azure_cli_token_is_cached_across_processes(fclaude: Fclaude, emu: Emulator, tmp_path: Path) -> None:
+def test_azure_cli_token_is_cached_across_processes(
+    fclaude_proc: FclaudeProcess, emu: Emulator, tmp_path: Path
+) -> None:
+    fclaude = fclaude_proc  # two real processes: only the disk cache can carry the token across
     bin_dir = tmp_path / "az-bin"
     bin_dir.mkdir()
     log = write_fake_az(bin_dir, mint_jwt(aud="https://ai.azure.com", exp=int(time.time()) + 3600))
