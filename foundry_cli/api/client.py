@@ -315,7 +315,7 @@ class FoundryClient:
                     headers=tuple(headers.items()),
                 )
             )
-            if response.status_code < 400:
+            if response.status_code < 300:  # a 3xx is an error too: redirects are never followed
                 return response
             try:
                 body = _read_bounded(response)

@@ -356,6 +356,12 @@ def load_config(paths: Paths) -> dict[str, Any]:
     profiles = doc.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{paths.config_file}: 'profiles' must be a table of [profiles.NAME] sections.")
+    for pname, section in profiles.items():
+        if not isinstance(section, dict):
+            raise ConfigError(
+                f"{paths.config_file}: profile {pname!r} must be a [profiles.{pname}] table, "
+                f"not a {type(section).__name__}."
+            )
     return doc
 
 

@@ -256,10 +256,6 @@ def test_write_failures_in_login_are_config_errors_with_the_cause(
     assert "config.toml" in caught.value.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the profile-entry check in config/settings.py load_config (lead's file; see E1's report)",
-)
 def test_a_profile_that_is_not_a_table_is_a_config_error(fclaude: Fclaude, hermetic_env: Path) -> None:
     (_home(hermetic_env) / "config.toml").write_text('default_profile = "work"\nprofiles = { work = 5 }\n')
     r = fclaude("ask", "hi")

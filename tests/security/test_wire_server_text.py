@@ -141,11 +141,6 @@ def test_deep_or_oddly_shaped_json_bodies_are_clear_errors_not_bugs(
     assert "a bug" not in r.stderr and "Traceback" not in r.stderr and len(r.stderr) < 2000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs FoundryClient._open to treat a 3xx as an error (`status_code < 400` -> `< 300`); "
-    "parse_error already words it. Remove this marker with that change.",
-)
 def test_a_redirect_is_reported_as_one_not_as_unexpected_json(
     fclaude: Fclaude, hostile: HostileServer
 ) -> None:
