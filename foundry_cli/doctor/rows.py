@@ -610,7 +610,7 @@ ROWS: tuple[Row, ...] = (
             "choose an Entra ID auth mode with `auth` / `FCLAUDE_AUTH`."
         ),
         fix_command="fclaude login",
-        exit_code=4,
+        exit_code=3,
         statuses=(401,),
         patterns=(
             # the Anthropic SDKs (JS and Python) and Claude Code
@@ -620,6 +620,7 @@ ROWS: tuple[Row, ...] = (
             r"\bmissing credentials\b",
             r"\bthe api_key client option must be set\b",
             r"\baccess denied due to missing subscription key\b",
+            r"\bno (?:api )?key is set\b",
             r"\bno (?:api key|credentials?|key (?:and|or) no token)\b[^.\n]{0,20}?\b(?:is |are )?"
             r"(?:configured|set|given|found)\b",
             r"\b(?:FCLAUDE_API_KEY|ANTHROPIC_FOUNDRY_API_KEY|AZURE_OPENAI_API_KEY)\b[^.\n]{0,40}?"
@@ -759,6 +760,7 @@ ROWS: tuple[Row, ...] = (
             r"\binternal server error\b",
             r"\b(?:502|503|504):? (?:bad gateway|service unavailable|gateway time-?out)\b",
             r"'<' is an invalid start of a value\b",
+            r"\b5xx\b",  # "a 5xx from the gateway"
         ),
     ),
     Row(

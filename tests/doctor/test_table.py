@@ -81,7 +81,6 @@ AUTH_ROWS = {
     "role-missing",
     "key-invalid",
     "key-auth-disabled",
-    "credential-missing",
     "managed-identity-unavailable",
     "tenant-mismatch",
     "federation-mismatch",
@@ -334,7 +333,8 @@ def test_row_fields(r: Row) -> None:
     for text in (r.title, r.symptom, r.cause, r.fix):
         assert text.strip() == text and text
     assert r.fix.endswith((".", ")"))
-    expected_exit = 4 if r.id in AUTH_ROWS else 3 if r.id == "endpoint-missing" else 1
+    config = ("endpoint-missing", "credential-missing")  # DESIGN §6: nothing configured is exit 3
+    expected_exit = 4 if r.id in AUTH_ROWS else 3 if r.id in config else 1
     assert r.exit_code == expected_exit
     for p in r.patterns:
         re.compile(p)
