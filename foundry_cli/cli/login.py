@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,12 +13,17 @@ from foundry_cli.cli._options import DebugOpt, ProfileOpt
 from foundry_cli.cli._state import AppState, state
 from foundry_cli.cli.exit_codes import ExitCode
 from foundry_cli.errors import FclaudeError, UsageError
+from foundry_cli.render.output import Output
 
 if TYPE_CHECKING:
     from foundry_cli.config.paths import Paths
     from foundry_cli.config.settings import Value
 
 SECRET_FLAGS = {"api_key": "--api-key-stdin", "client_secret": "--client-secret-stdin"}
+#: the secret each auth mode asks for, and how the prompt names it
+#: the profiles this process saved (what a Ctrl-C message can say)
+_SAVED: list[str] = []
+MODE_SECRETS = {"api-key": ("api_key", "API key"), "service-principal": ("client_secret", "client secret")}
 
 
 def _refuse_secret_argument(value: str | None) -> str | None:
@@ -30,11 +36,20 @@ def _refuse_secret_argument(value: str | None) -> str | None:
 
 
 def _ask(label: str, default: str | None = None, *, secret: bool = False) -> str:
+    """One answer from the terminal (``default`` when empty). A hidden prompt restores echo whatever
+    ends it (getpass does, Ctrl-C included).
+
+    Raises:
+        UsageError: input ended (Ctrl-D) before an answer.
+    """
     if secret:
         import getpass
 
         sys.stderr.flush()
-        return getpass.getpass(f"{label}: ").strip()
+        try:
+            return getpass.getpass(f"{label}: ").strip()
+        except EOFError:
+            raise UsageError("Input ended before the wizard finished.") from None
     suffix = f" [{default}]" if default else ""
     sys.stderr.write(f"{label}{suffix}: ")
     sys.stderr.flush()
@@ -44,33 +59,104 @@ def _ask(label: str, default: str | None = None, *, secret: bool = False) -> str
     return answer.strip() or (default or "")
 
 
-def _wizard(values: dict[str, Any], interactive: bool) -> None:
-    """Fill what the flags left out: prompt on a TTY, fail clearly in CI."""
+def _ask_until_valid(
+    label: str, default: str | None, check: Callable[[str], str], *, optional: bool = False
+) -> str:
+    """Ask until ``check`` accepts the answer; a bad answer is explained and only this question is
+    asked again (the answers before it stay). ``optional``: an empty answer is accepted as it is."""
+    while True:
+        answer = _ask(label, default)
+        if optional and not answer:
+            return ""
+        try:
+            return check(answer)
+        except (ValueError, FclaudeError) as exc:
+            reason = exc.message if isinstance(exc, FclaudeError) else str(exc)
+            Output().block(f"{reason.rstrip('.')}. Try again (Ctrl-C stops without saving).", [])
+
+
+def _check_endpoint(raw: str) -> str:
+    from foundry_cli.config.endpoint import FORM_HELP, normalise_endpoint
+
+    if not raw:
+        raise ValueError(f"An endpoint is needed. {FORM_HELP}")
+    normalise_endpoint(raw)  # raises with what is wrong and the accepted forms
+    return raw
+
+
+def _check_setting(key: str, empty: str) -> Callable[[str], str]:
+    """A check through the setting's own coercion; ``empty`` says why an empty answer is not enough."""
+    from foundry_cli.config.settings import SETTING_BY_NAME
+
+    def check(raw: str) -> str:
+        if not raw:
+            raise ValueError(empty)
+        return str(SETTING_BY_NAME[key].coerce(raw))
+
+    return check
+
+
+def _wizard(values: dict[str, Any], saved: Mapping[str, Any], interactive: bool) -> None:
+    """Fill what the flags left out: prompt on a TTY (the saved profile's values as defaults), fail
+    clearly in CI (where the saved profile's values count as given)."""
     from foundry_cli.config.endpoint import normalise_endpoint
     from foundry_cli.config.settings import AUTH_MODES
 
-    required = ["endpoint", "deployment"]
-    missing = [k for k in required if not values.get(k)]
-    if missing and not interactive:
-        flags = ", ".join(f"--{k}" for k in missing)
-        raise UsageError(
-            f"Missing {flags}: stdin is not a terminal, so fclaude will not prompt. Pass them as flags."
+    missing = [k for k in ("endpoint", "deployment") if not (values.get(k) or saved.get(k))]
+    if not interactive:
+        if missing:
+            flags = ", ".join(f"--{k}" for k in missing)
+            raise UsageError(
+                f"Missing {flags}: stdin is not a terminal, so fclaude will not prompt. Pass them as flags."
+            )
+        return
+
+    def given(key: str) -> bool:
+        return values.get(key) not in (None, "")
+
+    def now(key: str) -> Any:
+        return values[key] if given(key) else saved.get(key)
+
+    if not given("endpoint"):
+        values["endpoint"] = _ask_until_valid(
+            "Endpoint (resource name, or the URL from the Foundry portal)",
+            saved.get("endpoint"),
+            _check_endpoint,
         )
-    if not values.get("endpoint"):
-        values["endpoint"] = _ask("Endpoint (resource name, or the URL from the Foundry portal)")
-    ep = normalise_endpoint(values["endpoint"])
-    if interactive and not values.get("api"):
-        values["api"] = _ask("API format (messages or responses)", ep.hinted_api or "messages")
-    if interactive and ep.hinted_api == "responses" and not values.get("project") and not ep.project:
-        values["project"] = _ask("Project name")
-    if interactive and not values.get("auth"):
-        values["auth"] = _ask(f"Auth mode ({', '.join(AUTH_MODES)})", "api-key")
-    if interactive and values.get("auth") in ("service-principal", "workload-identity"):
+    ep = normalise_endpoint(str(now("endpoint")))
+    if not given("api"):
+        values["api"] = _ask_until_valid(
+            "API format (messages or responses)",
+            ep.hinted_api or saved.get("api") or "messages",
+            _check_setting("api", "Answer messages or responses"),
+        )
+    if now("api") == "responses" and not given("project") and not ep.project:
+        values["project"] = _ask_until_valid(
+            "Project name",
+            saved.get("project"),
+            _check_setting("project", "The Responses API needs the Foundry project's name"),
+        )
+    if not given("auth"):
+        values["auth"] = _ask_until_valid(
+            f"Auth mode ({', '.join(AUTH_MODES)})",
+            saved.get("auth") or "api-key",
+            _check_setting("auth", f"Answer one of {', '.join(AUTH_MODES)}"),
+        )
+    if now("auth") in ("service-principal", "workload-identity"):
         for key, label in (("tenant_id", "Tenant id"), ("client_id", "Client (application) id")):
-            if not values.get(key):
-                values[key] = _ask(f"{label} (empty to take it from AZURE_{key.upper()})")
-    if not values.get("deployment"):
-        values["deployment"] = _ask("Deployment name", "claude-sonnet-4-5")
+            if not given(key):
+                values[key] = _ask_until_valid(
+                    f"{label} (empty to take it from AZURE_{key.upper()})",
+                    saved.get(key),
+                    _check_setting(key, f"{label} is needed"),
+                    optional=True,
+                )
+    if not given("deployment"):
+        values["deployment"] = _ask_until_valid(
+            "Deployment name",
+            saved.get("deployment") or "claude-sonnet-4-5",
+            _check_setting("deployment", "A deployment name is needed (its name in the Foundry portal)"),
+        )
 
 
 def _read_stdin_secret(name: str) -> str:
@@ -127,17 +213,12 @@ def login(
     Examples: fclaude login; fclaude login -p work --endpoint myres --deployment claude-sonnet-4-5
     --api-key-stdin < key.txt
     """
-    from foundry_cli.config.paths import get_paths
-    from foundry_cli.config.secrets import set_profile_secret
-    from foundry_cli.config.settings import SETTING_BY_NAME
-    from foundry_cli.config.store import save_profile
-
     s = state(ctx, profile, debug)
     if s.emulator:  # `fclaude --emulator/--scenario NAME login`: the try-it path
         raise typer.Exit(int(_try_login(s)))
     name = s.profile or "default"
     interactive = sys.stdin.isatty() and not (api_key_stdin or client_secret_stdin)
-    values: dict[str, Any] = {
+    flags: dict[str, Any] = {
         "endpoint": endpoint,
         "project": project,
         "api": api,
@@ -149,44 +230,121 @@ def login(
         "scope": scope,
         "key_command": key_command,
     }
-    _wizard(values, interactive)
-    for key, value in list(values.items()):  # validate every value before anything is written
+    _check_flags(flags)  # a bad flag fails before any question is asked
+    _SAVED.clear()
+    try:
+        code = _login(
+            name, flags, interactive, api_key_stdin, client_secret_stdin, no_verify, make_default, s
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C at a prompt: end the prompt's line, say what happened, no traceback
+        sys.stderr.write("\n")
+        saved = "the profile was saved before that" if _SAVED else "nothing was saved"
+        Output().say(f"login stopped; {saved}.")
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+    if code:
+        raise typer.Exit(int(code))
+
+
+def _check_flags(values: Mapping[str, Any]) -> None:
+    """Every value given as a flag, validated before anything is asked or written.
+
+    Raises:
+        UsageError: a value does not validate (the endpoint's ConfigError passes as it is).
+    """
+    from foundry_cli.config.endpoint import normalise_endpoint
+    from foundry_cli.config.settings import SETTING_BY_NAME
+
+    for key, value in values.items():
         if value in (None, ""):
-            values.pop(key)
             continue
         try:
             SETTING_BY_NAME[key].coerce(value)
         except ValueError as exc:
             raise UsageError(f"Invalid --{key.replace('_', '-')}: {exc}.") from None
-    from foundry_cli.config.endpoint import normalise_endpoint
+    if values.get("endpoint"):
+        normalise_endpoint(values["endpoint"])  # raises with the accepted forms
 
-    normalise_endpoint(values["endpoint"])  # raises with the accepted forms
+
+def _login(
+    name: str,
+    flags: dict[str, Any],
+    interactive: bool,
+    api_key_stdin: bool,
+    client_secret_stdin: bool,
+    no_verify: bool,
+    make_default: bool,
+    s: AppState,
+) -> ExitCode:
+    """The wizard (or the flags), the save, the verification; the exit code."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.config.secrets import set_profile_secret, where
+    from foundry_cli.config.settings import load_config
+    from foundry_cli.config.store import save_profile
+
+    paths = get_paths()
+    saved: Mapping[str, Any] = load_config(paths).get("profiles", {}).get(name, {})
+    out = Output()
+    if interactive:
+        if saved:
+            out.say(
+                f"editing profile {name!r} in {paths.config_file}; Enter keeps the saved value in [brackets]."
+            )
+        else:
+            out.say(f"creating profile {name!r} in {paths.config_file}; Enter takes the value in [brackets].")
+    values = dict(flags)
+    _wizard(values, saved, interactive)
+    values = {k: v for k, v in values.items() if v not in (None, "")}
     secrets: dict[str, str] = {}
     if api_key_stdin:
         secrets["api_key"] = _read_stdin_secret("api_key")
     if client_secret_stdin:
         secrets["client_secret"] = _read_stdin_secret("client_secret")
-    mode = values.get("auth", "api-key")
-    if mode == "api-key" and "api_key" not in secrets and "key_command" not in values and interactive:
-        secrets["api_key"] = _ask("API key (input hidden; Key 1 from 'Keys and Endpoint')", secret=True)
-    if mode == "service-principal" and "client_secret" not in secrets and interactive:
-        entered = _ask(
+    mode = values.get("auth") or saved.get("auth") or "api-key"
+    secret_name, secret_label = MODE_SECRETS.get(mode, ("", ""))
+    wants_secret = secret_name and secret_name not in secrets and interactive
+    if mode == "api-key" and (values.get("key_command") or saved.get("key_command")):
+        wants_secret = False
+    if wants_secret:
+        entered = _ask_secret(secret_name, secret_label, stored=where(paths, name, secret_name) is not None)
+        if entered:
+            secrets[secret_name] = entered
+
+    save_profile(paths, name, values)  # only the first profile becomes the default by itself
+    _SAVED.append(name)
+    stored = {k: set_profile_secret(paths, name, k, v) for k, v in secrets.items() if v}
+    where_ = "; ".join(f"{k.replace('_', ' ')} in {w}" for k, w in stored.items())
+    out.say(f"saved profile {name!r} to {paths.config_file}{'; ' + where_ if where_ else ''}.")
+    code = ExitCode.OK if no_verify else _verify(name, s.debug)
+    while code == ExitCode.AUTH and wants_secret:  # the secret may be what is wrong: offer to re-enter it
+        again = _ask(f"Re-enter the {secret_label} (input hidden; Enter keeps the saved one)", secret=True)
+        if not again:
+            out.note(f"kept the saved {secret_label}; change it later with: fclaude login -p {name}")
+            break
+        out.say(f"{secret_label} stored in {set_profile_secret(paths, name, secret_name, again)}.")
+        code = _verify(name, s.debug)
+    _settle_default(paths, name, switch=make_default, verified=code == ExitCode.OK)
+    return code
+
+
+def _ask_secret(name: str, label: str, *, stored: bool) -> str:
+    """The hidden prompt for the auth mode's secret. Empty keeps a stored one; without one, an empty
+    API key is asked again (the client secret may come from a certificate or the environment)."""
+    if stored:
+        return _ask(f"{label.capitalize()} (input hidden; Enter keeps the stored one)", secret=True)
+    if name == "client_secret":
+        return _ask(
             "Client secret (input hidden; empty to use a certificate or the environment)", secret=True
         )
+    while True:
+        entered = _ask("API key (input hidden; Key 1 from 'Keys and Endpoint')", secret=True)
         if entered:
-            secrets["client_secret"] = entered
-
-    paths = get_paths()
-    save_profile(paths, name, values)  # only the first profile becomes the default by itself
-    stored = {k: set_profile_secret(paths, name, k, v) for k, v in secrets.items() if v}
-    where = "; ".join(f"{k.replace('_', ' ')} in {w}" for k, w in stored.items())
-    sys.stderr.write(
-        f"fclaude: saved profile {name!r} to {paths.config_file}{'; ' + where if where else ''}.\n"
-    )
-    code = ExitCode.OK if no_verify else _verify(name, s.debug)
-    _settle_default(paths, name, switch=make_default, verified=code == ExitCode.OK)
-    if code:
-        raise typer.Exit(int(code))
+            return entered
+        Output().block(
+            "No API key was entered. Paste Key 1 from the portal's 'Keys and Endpoint' page "
+            "(Ctrl-C stops without saving).",
+            [],
+        )
 
 
 def _settle_default(paths: Paths, name: str, *, switch: bool, verified: bool) -> None:
@@ -244,8 +402,10 @@ def _verify(profile: str, debug: bool, overrides: dict[str, Value] | None = None
 
     try:
         resolved = resolve(profile=profile, overrides=overrides)
-        req = build_request(resolved, (Message("user", "Reply with OK."),), system=None, stream=False)
-        req = dataclasses.replace(req, max_tokens=16, thinking_budget=0)
+        req = build_request(
+            resolved, (Message("user", "Reply with OK."),), system=None, stream=False, thinking="off"
+        )
+        req = dataclasses.replace(req, max_tokens=16)
         with make_client(resolved, debug) as client:
             result = client.send(req).complete()
     except FclaudeError as exc:
@@ -267,6 +427,10 @@ def logout(ctx: typer.Context, profile: ProfileOpt = None) -> None:
     import os
 
     name, _ = select_profile(s.profile, os.environ, load_config(paths))
+    if name is not None:
+        from foundry_cli.cli.profile import require_profile
+
+        require_profile(paths, name)  # a misspelt -p is an error that lists the profiles
     name = name or "default"
     removed = forget_profile(paths, name)
     tokens = _forget_tokens(paths, name)

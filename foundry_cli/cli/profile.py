@@ -41,6 +41,25 @@ def _paths() -> Any:
     return get_paths()
 
 
+def require_profile(paths: Any, name: str) -> None:
+    """Nothing when profile ``name`` exists.
+
+    Raises:
+        ConfigError: it does not; the message lists the profiles there are.
+    """
+    from foundry_cli.config.settings import load_config
+    from foundry_cli.errors import ConfigError
+
+    profiles = sorted(load_config(paths).get("profiles", {}))
+    if name in profiles:
+        return
+    known = f"profiles: {', '.join(profiles)}" if profiles else "there are no profiles yet"
+    raise ConfigError(
+        f"No profile named {name!r} ({known}). `fclaude profile list` shows them; "
+        f"`fclaude login -p {name}` creates it."
+    )
+
+
 @app.command("list")
 def profile_list(json_out: JsonOpt = False) -> None:
     """List profiles; the default one is marked with *."""
@@ -82,6 +101,8 @@ def profile_show(name: NameArg = None, json_out: JsonOpt = False) -> None:
     from foundry_cli.config.settings import SETTINGS, resolve
 
     paths = _paths()
+    if name is not None:
+        require_profile(paths, name)
     resolved = resolve(profile=name, paths=paths)
     out: dict[str, Any] = {"profile": resolved.profile, "settings": {}, "warnings": []}
     for s in SETTINGS:
@@ -119,21 +140,43 @@ def profile_use(name: Annotated[str, typer.Argument(help="Profile to make the de
     """Make NAME the default profile."""
     from foundry_cli.config.store import set_default
 
-    set_default(_paths(), name)
+    paths = _paths()
+    require_profile(paths, name)
+    set_default(paths, name)
     out = Output()
     out.say(f"default profile is now {name!r}.")
     if os.environ.get("FCLAUDE_PROFILE") and os.environ["FCLAUDE_PROFILE"] != name:
         out.warning(f"$FCLAUDE_PROFILE={os.environ['FCLAUDE_PROFILE']} still takes precedence.")
 
 
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
 @app.command("remove")
-def profile_remove(name: Annotated[str, typer.Argument(help="Profile to delete, with its secrets.")]) -> None:
-    """Delete profile NAME, its stored secrets and cached tokens."""
+def profile_remove(
+    name: Annotated[str, typer.Argument(help="Profile to delete, with its secrets.")], yes: YesOpt = False
+) -> None:
+    """Delete profile NAME, its stored secrets and cached tokens (asks first; --yes does not)."""
+    import sys
+
     from foundry_cli.cli.login import _forget_tokens
     from foundry_cli.config.secrets import forget_profile
     from foundry_cli.config.store import remove_profile
+    from foundry_cli.errors import UsageError
 
     paths = _paths()
+    require_profile(paths, name)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"`profile remove` deletes {name!r} and its secrets; stdin is not a terminal, so fclaude "
+                f"cannot ask. Pass --yes to confirm: fclaude profile remove {name} --yes"
+            )
+        sys.stderr.write(f"Delete profile {name!r}, its stored secrets and cached tokens? [y/N] ")
+        sys.stderr.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            Output().say(f"kept profile {name!r}.")
+            raise typer.Exit(1)
     remove_profile(paths, name)
     forget_profile(paths, name)
     _forget_tokens(paths, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -142,7 +143,7 @@ def test_profile_use_remove_and_logout(bare: Fclaude, emu: Emulator, hermetic_en
     assert r.exit_code == 0 and "api key" in r.stderr
     assert "key-a" not in (hermetic_env / "secrets.toml").read_text()
     assert bare("-p", "a", "ask", "hi").exit_code == 3, "no key left after logout"
-    assert bare("profile", "remove", "b").exit_code == 0
+    assert bare("profile", "remove", "b", "--yes").exit_code == 0
     assert "key-b" not in (hermetic_env / "secrets.toml").read_text()
     assert [p["name"] for p in json.loads(bare("profile", "list", "--json").stdout)] == ["a"]
 
@@ -172,3 +173,223 @@ def test_wizard_on_a_terminal(base_env: dict[str, str], emu: Emulator, hermetic_
     config = (hermetic_env / "config.toml").read_text()
     assert 'deployment = "claude-haiku-4-5"' in config and 'api = "messages"' in config
     assert os.path.exists(hermetic_env / "secrets.toml")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def wizard(
+    base_env: dict[str, str], home: Path, *args: str, width: int = 100, shell: str | None = None
+) -> pexpect.spawn:
+    """`fclaude [ARGS] login` on a pty of ``width`` columns, with nothing configured but ``home``
+    (``shell``: a shell command to run instead, for what happens after fclaude exits)."""
+    env = {k: v for k, v in base_env.items() if not k.startswith("FCLAUDE_") and k != "COLUMNS"}
+    env |= {"FCLAUDE_HOME": str(home), "TERM": "xterm-256color"}
+    cmd, argv = (sys.executable, ["-m", "foundry_cli", *args, "login"])
+    if shell is not None:
+        cmd, argv = "/bin/sh", ["-c", shell]
+    return pexpect.spawn(cmd, argv, env=env, encoding="utf-8", timeout=30, dimensions=(40, width))
+
+
+def reask_block(child: pexpect.spawn, prompt: str) -> list[str]:
+    """The lines printed between the answer just sent and the same question asked again."""
+    child.expect(prompt)
+    text = ANSI.sub("", (child.before or "").replace("\r\n", "\n"))
+    return [line for line in text.splitlines()[1:] if line.strip()]  # [0] echoes the answer
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_wizard_reasks_only_the_bad_answer(
+    base_env: dict[str, str], emu: Emulator, hermetic_env: Path, width: int
+) -> None:
+    child = wizard(base_env, hermetic_env, "-p", "work", width=width)
+    child.expect("creating profile 'work'")
+    child.expect("Endpoint")
+    child.sendline("http://example.com")
+    block = reask_block(child, "Endpoint")
+    assert block[0].startswith("fclaude: The endpoint 'http://example.com' uses http")
+    assert all(len(line) <= width for line in block), block
+    assert all(line.startswith("  ") for line in block[1:]), "continuation lines hang under the text"
+    assert "Try again" in " ".join(x.strip() for x in block)
+    child.sendline(emu.base_url)
+    child.expect("API format")
+    child.sendline("mesages")
+    block = reask_block(child, r"API format.*\[messages\]")
+    assert "api must be one of messages, responses, not 'mesages'" in " ".join(x.strip() for x in block)
+    assert all(len(line) <= width for line in block), block
+    child.sendline("")
+    child.expect("Auth mode")
+    child.sendline("password")
+    block = reask_block(child, r"Auth mode.*\[api-key\]")
+    assert "auth must be one of" in " ".join(x.strip() for x in block) and all(
+        len(line) <= width for line in block
+    )
+    child.sendline("")
+    child.expect("Deployment name")
+    child.sendline("")  # the default
+    child.expect("API key")
+    child.sendline(CANARY_KEY)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    config = (hermetic_env / "config.toml").read_text()
+    # the earlier answers survived every re-ask
+    assert f'endpoint = "{emu.base_url}"' in config and 'api = "messages"' in config
+    assert 'auth = "api-key"' in config and 'deployment = "claude-sonnet-4-5"' in config
+    assert CANARY_KEY not in (child.before or "")
+
+
+def test_rerunning_login_offers_the_saved_values(
+    bare: Fclaude, base_env: dict[str, str], emu: Emulator, hermetic_env: Path
+) -> None:
+    r = bare(
+        "-p",
+        "work",
+        *login_flags(emu, "--no-verify", "--deployment", "claude-haiku-4-5"),
+        input=CANARY_KEY + "\n",
+    )
+    assert r.exit_code == 0, r.stderr
+    before = (hermetic_env / "config.toml").read_text()
+    child = wizard(base_env, hermetic_env, "-p", "work")
+    child.expect("editing profile 'work'")
+    child.expect(rf"Endpoint.*\[{re.escape(emu.base_url)}\]")
+    child.sendline("")
+    child.expect(r"API format.*\[messages\]")
+    child.sendline("")
+    child.expect(r"Auth mode.*\[api-key\]")
+    child.sendline("")
+    child.expect(r"Deployment name.*\[claude-haiku-4-5\]")
+    child.sendline("")
+    child.expect("Enter keeps the stored one")
+    child.sendline("")  # keep the stored key
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "verified" in (child.before or ""), child.before
+    after = (hermetic_env / "config.toml").read_text()
+    assert 'deployment = "claude-haiku-4-5"' in after and 'api = "messages"' in after
+    assert before.replace('api = "messages"\n', "").replace('auth = "api-key"\n', "") == after.replace(
+        'api = "messages"\n', ""
+    ).replace('auth = "api-key"\n', ""), "Enter changed nothing"
+    assert CANARY_KEY in (hermetic_env / "secrets.toml").read_text(), "the stored key was kept"
+
+
+def test_failed_verification_offers_to_reenter_the_key(
+    base_env: dict[str, str], emu: Emulator, hermetic_env: Path
+) -> None:
+    child = wizard(base_env, hermetic_env)
+    for prompt, answer in (
+        ("Endpoint", emu.base_url),
+        ("API format", ""),
+        ("Auth mode", ""),
+        ("Deployment name", ""),
+        ("API key", "wrong-key"),
+    ):
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect("key-invalid")
+    child.expect("Re-enter the API key")
+    child.sendline(CANARY_KEY)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "verified" in (child.before or ""), child.before
+    secrets = (hermetic_env / "secrets.toml").read_text()
+    assert CANARY_KEY in secrets and "wrong-key" not in secrets
+
+
+def test_failed_verification_can_keep_the_key(
+    base_env: dict[str, str], emu: Emulator, hermetic_env: Path
+) -> None:
+    child = wizard(base_env, hermetic_env)
+    for prompt, answer in (
+        ("Endpoint", emu.base_url),
+        ("API format", ""),
+        ("Auth mode", ""),
+        ("Deployment name", ""),
+        ("API key", "wrong-key"),
+        ("Re-enter the API key", ""),
+    ):
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4 and "kept the saved API key" in (child.before or "")
+    assert "wrong-key" in (hermetic_env / "secrets.toml").read_text()
+
+
+@pytest.mark.parametrize("at", ["Endpoint", "API key"])
+def test_ctrl_c_leaves_the_terminal_clean(
+    base_env: dict[str, str], emu: Emulator, hermetic_env: Path, at: str
+) -> None:
+    """Ctrl-C at a visible or a hidden prompt: exit 130, no traceback, echo back on afterwards."""
+    # the shell traps SIGINT (a caught signal is reset in the child) so it lives to run `stty`
+    script = f"trap true INT; {sys.executable} -m foundry_cli login; echo EXIT=$?; stty -a"
+    child = wizard(base_env, hermetic_env, shell=script)
+    answers = {"Endpoint": emu.base_url, "API format": "", "Auth mode": "", "Deployment name": ""}
+    for prompt, answer in answers.items():
+        child.expect(prompt)
+        if prompt == at:
+            break
+        child.sendline(answer)
+    if at == "API key":
+        child.expect("API key")
+    child.sendcontrol("c")
+    child.expect(r"EXIT=(\d+)")
+    assert child.match.group(1) == "130"
+    said = child.before or ""
+    assert "Traceback" not in said and "login stopped; nothing was saved" in said
+    child.expect(pexpect.EOF)
+    stty = child.before or ""
+    assert re.search(r"(?<![-\w])echo(?![\w])", stty), "echo is on again after the hidden prompt"
+    assert not (hermetic_env / "config.toml").exists()
+
+
+def test_emulator_login_works(bare: Fclaude, hermetic_env: Path) -> None:
+    r = bare("--emulator", "login")
+    assert r.exit_code == 0, r.stderr
+    assert "verified" in r.stderr and "throwaway home" in r.stderr
+    assert not (hermetic_env / "config.toml").exists(), "the user's configuration is not touched"
+
+
+@pytest.mark.parametrize(
+    "args", [("logout", "-p", "nope"), ("profile", "show", "nope"), ("profile", "use", "nope")]
+)
+def test_an_unknown_profile_is_an_error_listing_the_profiles(
+    bare: Fclaude, emu: Emulator, args: tuple[str, ...]
+) -> None:
+    for name in ("alpha", "beta"):
+        assert bare("-p", name, *login_flags(emu, "--no-verify"), input="k\n").exit_code == 0
+    r = bare(*args)
+    assert r.exit_code == 3, r.stderr
+    assert "No profile named 'nope'" in r.stderr and "profiles: alpha, beta" in r.stderr
+    assert defaults(bare) == {"alpha": True, "beta": False}, "nothing changed"
+
+
+def test_profile_remove_without_a_terminal_needs_yes(bare: Fclaude, emu: Emulator) -> None:
+    assert bare(*login_flags(emu, "--no-verify"), input="k\n").exit_code == 0
+    r = bare("profile", "remove", "default")
+    assert r.exit_code == 2 and "--yes" in r.stderr
+    assert defaults(bare) == {"default": True}, "nothing was removed"
+    assert bare("profile", "remove", "nope", "--yes").exit_code == 3
+
+
+@pytest.mark.parametrize(("answer", "kept"), [("n", True), ("y", False)])
+def test_profile_remove_asks_on_a_terminal(
+    bare: Fclaude, base_env: dict[str, str], emu: Emulator, hermetic_env: Path, answer: str, kept: bool
+) -> None:
+    assert bare("-p", "work", *login_flags(emu, "--no-verify"), input="k\n").exit_code == 0
+    env = {k: v for k, v in base_env.items() if not k.startswith("FCLAUDE_")} | {
+        "FCLAUDE_HOME": str(hermetic_env)
+    }
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "foundry_cli", "profile", "remove", "work"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+    )
+    child.expect(r"Delete profile 'work'.*\[y/N\]")
+    child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == (1 if kept else 0), child.before
+    assert ("work" in defaults(bare)) is kept
