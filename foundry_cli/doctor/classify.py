@@ -162,6 +162,11 @@ _CHAIN = re.compile(
 )
 _CHAIN_LINK = re.compile(r"\b(\w+Credential): ")  # "\tAzureCliCredential: Please run 'az login' ..."
 _ABSENT_LINKS = frozenset({"sp-env-missing", "managed-identity-unavailable"})
+# ... but a managed-identity link that reached an identity endpoint which has no identity for us
+# failed on an Azure host: there it is the specific link, not one that is only not set up.
+_IDENTITY_NOT_ASSIGNED = re.compile(
+    r"no available identity|identity has(?:n[\u2019']t| not) been assigned|identity not found", re.I
+)
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
@@ -346,9 +351,12 @@ def _adjust(hits: list[_Hit], text: str) -> list[_Hit]:
     if _OTHER_CLOUD.search(text) and not _AZURE.search(text):
         hits = [h for h in hits if h.row.id in _CLOUD_NEUTRAL]
     chain = _CHAIN.search(text) or len(set(_CHAIN_LINK.findall(text))) >= 2
-    if chain and any(h.row.id not in _ABSENT_LINKS for h in hits):
-        failing = [h for h in hits if h.row.id not in _ABSENT_LINKS]
-        absent = [h for h in hits if h.row.id in _ABSENT_LINKS]
+    absent_links = set(_ABSENT_LINKS)
+    if _IDENTITY_NOT_ASSIGNED.search(text):
+        absent_links.discard("managed-identity-unavailable")
+    if chain and any(h.row.id not in absent_links for h in hits):
+        failing = [h for h in hits if h.row.id not in absent_links]
+        absent = [h for h in hits if h.row.id in absent_links]
         for h in absent:
             h.evidence.append("a credential-chain link that is only not set up here")
         hits = failing + absent

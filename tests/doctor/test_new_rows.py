@@ -96,6 +96,8 @@ def test_real_wordings_name_their_row(entry: dict[str, Any]) -> None:
         ),
         ("input length and `max_tokens` exceed context limit: 199000 + 64000 > 200000", "prompt-too-long"),
         ("code: context_length_exceeded", "prompt-too-long"),
+        ("prompt is too long: 300000 tokens › 200000 maximum", "prompt-too-long"),  # a tool's '›'
+        ("This model's maximum context length is 8192  tokens.", "prompt-too-long"),
         (
             "max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for claude-opus-5-5",
             "max-tokens-range",
@@ -192,6 +194,18 @@ def test_the_failing_link_beats_links_that_are_only_not_set_up() -> None:
     assert first(chain(ENV_LINK, MI_LINK, aad)) == "user-interaction"
     # links without the chain's header (a cut paste) are still a chain
     assert first(f"\t{MI_LINK}\n\tAzureCliCredential: Failed to invoke the Azure CLI\n") == "not-logged-in"
+
+
+def test_on_an_azure_host_the_managed_identity_link_is_the_failing_one() -> None:
+    """An identity endpoint answered but has no identity for us: that link failed; a missing az is normal."""
+    text = chain(
+        ENV_LINK,
+        "ManagedIdentityCredential: The managed identity endpoint is indicating there's no available identity.",
+        "AzureCliCredential: Azure CLI could not be found. Please install it and run 'az login'.",
+    )
+    assert [r.id for r in classify_text(text)][:2] == ["managed-identity-unavailable", "not-logged-in"]
+    off_azure = chain(ENV_LINK, MI_LINK, "AzureCliCredential: Azure CLI could not be found.")
+    assert first(off_azure) == "not-logged-in"
 
 
 def test_a_chain_of_only_unset_links_keeps_them() -> None:

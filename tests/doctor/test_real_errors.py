@@ -3,7 +3,9 @@
 Every entry is a verbatim quote from a public thread, Q&A page or vendor doc, with its source URL and
 the row a competent Azure engineer would assign (or "none"). classify_text must name that row first
 for at least 95 % of them; every miss must carry a `note` saying why the corpus, not the table, is
-at fault. Run with -s to see the per-row accuracy (it is also attached to the test report).
+at fault. Run with -s to see the per-row accuracy (it is also attached to the test report). Entries
+marked `holdout` were collected after the recognisers were written (11 of the first 16 were right
+before the recognisers were widened for them); they are reported on their own line too.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def test_entries_are_well_formed() -> None:
     assert len(ENTRIES) >= 150
     seen: set[str] = set()
     for e in ENTRIES:
-        assert set(e) <= {"text", "source", "row", "family", "note"}, e
+        assert set(e) <= {"text", "source", "row", "family", "note", "holdout"}, e
         assert e["text"].strip(), e
         assert e["source"].startswith("https://"), e
         assert e["row"] == "none" or e["row"] in ROW_BY_ID, e["row"]
@@ -132,7 +134,12 @@ def test_accuracy_on_real_error_texts(request: pytest.FixtureRequest) -> None:
         else:
             misses.append((e, got))
     right = sum(ok for ok, _ in per.values())
-    lines = [f"overall {right}/{len(ENTRIES)} = {right / len(ENTRIES):.1%}"]
+    held = [e for e in ENTRIES if e.get("holdout")]
+    held_right = sum(1 for e in held if _got(e) == e["row"])
+    lines = [
+        f"overall {right}/{len(ENTRIES)} = {right / len(ENTRIES):.1%}",
+        f"held out (collected after the recognisers were written) {held_right}/{len(held)}",
+    ]
     lines += [f"  {rid:<30} {ok}/{n}" for rid, (ok, n) in sorted(per.items())]
     lines += [f"  miss: {e['source']} expected {e['row']}, got {got}" for e, got in misses]
     report = "\n".join(lines)
