@@ -28,7 +28,20 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="doctor",
-    help="Diagnose a profile against the documented error table.",
+    help="""Diagnose a profile against the documented error table.
+
+    Runs the checks in order: settings, auth, network, token, region, role, deployment, probe.
+    The exit code is 1 when a check fails (with --strict, when one warns).
+
+    Examples:
+
+    \b
+      fclaude doctor
+      fclaude doctor --json
+      fclaude doctor --junit doctor.xml --strict
+      fclaude --scenario role-missing doctor
+      fclaude doctor explain AADSTS7000215
+    """,
     invoke_without_command=True,
     no_args_is_help=False,
     rich_markup_mode=None,
@@ -42,7 +55,12 @@ MAX_EXPLAIN = 1024 * 1024
 @app.callback()
 def doctor(
     ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the results as one JSON document.")] = False,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json", help='Print one JSON object: {"profile", "ok", "checks": [{"id", "status", ...}]}.'
+        ),
+    ] = False,
     junit: Annotated[
         Path | None,
         typer.Option(
@@ -323,14 +341,20 @@ def explain(
     text: Annotated[
         list[str] | None, typer.Argument(help="Error text, AADSTS code, HTTP body or log line; or stdin.")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the matching rows as JSON.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print every candidate row as JSON, with its score and evidence.")
+    ] = False,
 ) -> None:
-    """Explain an error message offline: the matching error-table row(s) with cause and fix.
+    """Explain an error message offline: its row, cause and fix.
 
-    Examples: fclaude doctor explain AADSTS7000215; fclaude doctor explain "audience is incorrect";
-    pbpaste | fclaude doctor explain
+    Examples:
+
+    \b
+      fclaude doctor explain AADSTS7000215
+      fclaude doctor explain "audience is incorrect"
+      pbpaste | fclaude doctor explain
     """
-    from foundry_cli.doctor.table import classify_text
+    from foundry_cli.doctor.classify import explain_text
 
     words = " ".join(text or [])
     if sys.stdin is not None and not sys.stdin.isatty():
@@ -340,12 +364,21 @@ def explain(
         raise UsageError(
             "Nothing to explain: give the text as arguments or on stdin (... | fclaude doctor explain)."
         )
-    rows = classify_text(words)
+    candidates = explain_text(words)
+    rows = [c.row for c in candidates]
     out = Output()
     if json_out:
         doc = [
-            {"id": r.id, "title": r.title, "cause": r.cause, "fix": r.fix, "fix_command": r.fix_command}
-            for r in rows
+            {
+                "id": c.row.id,
+                "title": c.row.title,
+                "cause": c.row.cause,
+                "fix": c.row.fix,
+                "fix_command": c.row.fix_command,
+                "score": c.score,
+                "evidence": list(c.evidence),
+            }
+            for c in candidates
         ]
         out.json({"matches": doc}, indent=2)
     elif rows:
