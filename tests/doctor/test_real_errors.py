@@ -73,6 +73,7 @@ FAMILIES = (
     "azure-identity-python",
     "azure-identity-js",
     "azure-identity-dotnet",
+    "azure-identity-go",
     "litellm",
     "claude-code",
     "node-dns",
