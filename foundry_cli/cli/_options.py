@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+
+def whole_number(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """A parser for an integer option whose error says "expected a whole number" (Typer's own
+    says "'x' is not a valid int range")."""
+
+    def parse(raw: str) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise typer.BadParameter(f"expected a whole number, not {raw!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            raise typer.BadParameter(
+                f"must be at least {lo}, not {value}" if hi is None else f"must be {lo} to {hi}, not {value}"
+            )
+        return value
+
+    return parse
+
+
+def number(lo: float, hi: float | None = None) -> Callable[[str], float]:
+    """A parser for a decimal option whose error says "expected a number"."""
+
+    def parse(raw: str) -> float:
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise typer.BadParameter(f"expected a number, not {raw!r}") from None
+        if value != value or value < lo or (hi is not None and value > hi):  # NaN too
+            raise typer.BadParameter(
+                f"must be at least {lo:g}, not {raw}"
+                if hi is None
+                else f"must be {lo:g} to {hi:g}, not {raw}"
+            )
+        return value
+
+    return parse
+
+
 ProfileOpt = Annotated[
     str | None,
-    typer.Option("--profile", "-p", envvar="FCLAUDE_PROFILE", help="Profile to use.", show_default=False),
+    typer.Option(
+        "--profile",
+        "-p",
+        envvar="FCLAUDE_PROFILE",
+        metavar="NAME",
+        help="Profile to use (`fclaude profile list` shows them).",
+        show_default=False,
+    ),
 ]
 DebugOpt = Annotated[
     bool, typer.Option("--debug", help="Trace HTTP to stderr (secrets redacted); show tracebacks.")
@@ -18,16 +64,31 @@ EmulatorOpt = Annotated[
 ]
 ScenarioOpt = Annotated[
     str | None,
-    typer.Option("--scenario", help="Emulator scenario (implies --emulator); see `fclaude emulator --list`."),
+    typer.Option(
+        "--scenario",
+        metavar="NAME",
+        help="Emulator scenario (implies --emulator); see `fclaude emulator --list`.",
+    ),
 ]
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="Deployment name (the request's model).", show_default=False),
+    typer.Option(
+        "--model",
+        "-m",
+        metavar="DEPLOYMENT",
+        help="Deployment name (the request's model); `fclaude models` lists them.",
+        show_default=False,
+    ),
 ]
-SystemOpt = Annotated[str | None, typer.Option("--system", "-s", help="System prompt.")]
+SystemOpt = Annotated[str | None, typer.Option("--system", "-s", metavar="TEXT", help="System prompt.")]
 MaxTokensOpt = Annotated[
     int | None,
-    typer.Option("--max-tokens", help="Max output tokens (always sent; default 4096).", min=1),
+    typer.Option(
+        "--max-tokens",
+        metavar="N",
+        parser=whole_number(1, 1_000_000),
+        help="Max output tokens (always sent; default 4096).",
+    ),
 ]
 ThinkingOpt = Annotated[
     int | None,
@@ -35,19 +96,30 @@ ThinkingOpt = Annotated[
 ]
 TemperatureOpt = Annotated[
     float | None,
-    typer.Option("--temperature", help="Sampling temperature.", min=0.0, max=2.0),
+    typer.Option("--temperature", metavar="0-2", parser=number(0.0, 2.0), help="Sampling temperature."),
 ]
 ApiOpt = Annotated[
     str | None,
-    typer.Option("--api", help="Wire format: messages or responses (overrides the profile)."),
+    typer.Option(
+        "--api", metavar="messages|responses", help="Wire format (overrides the profile's api setting)."
+    ),
 ]
 NoStreamOpt = Annotated[
     bool, typer.Option("--no-stream", help="Wait for the whole answer instead of streaming.")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object with the answer and metadata.")]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object: text, model, usage, stop reason, request id, region, latency; "
+        'on failure {"error": {row, message, status, request_id, exit_code}} (stdout either way).',
+    ),
+]
 ShowThinkingOpt = Annotated[bool, typer.Option("--show-thinking", help="Show thinking, dimmed, on stderr.")]
 NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="Do not store this in history.db.")]
 AttachOpt = Annotated[
     list[str] | None,
-    typer.Option("--attach", "-a", help="Attach a file: image, PDF or text (repeatable; - = stdin)."),
+    typer.Option(
+        "--attach", "-a", metavar="FILE", help="Attach a file: image, PDF or text (repeatable; - = stdin)."
+    ),
 ]

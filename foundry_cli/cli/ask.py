@@ -71,7 +71,9 @@ def read_prompt(words: list[str] | None, *, use_stdin: bool = True) -> str:
 
 def ask(
     ctx: typer.Context,
-    prompt: Annotated[list[str] | None, typer.Argument(help="The prompt; stdin is appended.")] = None,
+    prompt: Annotated[
+        list[str] | None, typer.Argument(metavar="[PROMPT]...", help="The prompt; stdin is appended.")
+    ] = None,
     model: ModelOpt = None,
     system: SystemOpt = None,
     max_tokens: MaxTokensOpt = None,
@@ -90,8 +92,16 @@ def ask(
 ) -> None:
     """Ask one question and stream the answer.
 
-    Examples: fclaude ask "What is Foundry?"; git diff | fclaude ask "review this";
-    fclaude ask --json -m claude-haiku-4-5 "one word for blue"
+    The prompt is the arguments, then piped stdin. The answer goes to stdout (rendered markdown on a
+    terminal, plain text when piped); progress, notes and errors go to stderr.
+
+    Examples:
+
+    \b
+      fclaude ask "What is Foundry?"
+      git diff | fclaude ask "review this"
+      fclaude ask -a photo.png "what is in this picture?"
+      fclaude ask --json -m claude-haiku-4-5 "one word for blue"
     """
     from foundry_cli.api.attachments import load
     from foundry_cli.api.types import Message

@@ -25,6 +25,7 @@ from foundry_cli.cli._options import (
     SystemOpt,
     TemperatureOpt,
     ThinkingOpt,
+    whole_number,
 )
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.cli.turn import request_flags
@@ -35,7 +36,13 @@ ContinueOpt = Annotated[
 ]
 ResumeOpt = Annotated[
     int | None,
-    typer.Option("--resume", help="Resume conversation ID (see `fclaude history list`).", show_default=False),
+    typer.Option(
+        "--resume",
+        metavar="ID",
+        parser=whole_number(1),
+        help="Resume conversation ID (see `fclaude history list`).",
+        show_default=False,
+    ),
 ]
 
 
@@ -57,11 +64,17 @@ def chat(
     emulator_: EmulatorOpt = False,
     scenario: ScenarioOpt = None,
 ) -> None:
-    """Chat with Claude: a multi-turn conversation with streamed answers.
+    """Chat with Claude in a multi-turn conversation.
 
     Type /help inside for the slash commands. Alt-Enter (or Esc then Enter) adds a newline;
     a pasted block is one message. Ctrl-C stops an answer; Ctrl-D or /exit leaves.
-    Examples: fclaude chat; fclaude chat -m claude-haiku-4-5 --thinking 2048; fclaude chat --continue
+
+    Examples:
+
+    \b
+      fclaude chat
+      fclaude chat -m claude-haiku-4-5 --thinking 2048
+      fclaude chat --continue
     """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UsageError(

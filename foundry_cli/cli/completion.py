@@ -17,13 +17,20 @@ SHELLS = ("bash", "zsh", "fish", "powershell")
 def completion(
     shell: Annotated[
         str | None,
-        typer.Argument(help="bash, zsh, fish or powershell (default: from $SHELL)."),
+        typer.Argument(metavar="[SHELL]", help="bash, zsh, fish or powershell (default: from $SHELL)."),
     ] = None,
     install: Annotated[
         bool, typer.Option("--install", help="Install it into the shell's startup files.")
     ] = False,
 ) -> None:
-    """Print the completion script for SHELL (e.g. fclaude completion bash > ~/.fclaude.bash)."""
+    """Print or install the shell completion script.
+
+    Examples:
+
+    \b
+      fclaude completion bash > ~/.fclaude.bash
+      fclaude completion zsh --install
+    """
     name = shell or os.path.basename(os.environ.get("SHELL", "")) or "bash"
     name = "powershell" if name in ("pwsh", "powershell") else name
     if name not in SHELLS:

@@ -64,12 +64,16 @@ def doctor(
     junit: Annotated[
         Path | None,
         typer.Option(
-            "--junit", help="Also write a JUnit XML report (one testcase per check) to FILE; - = stdout."
+            "--junit",
+            metavar="FILE",
+            help="Also write a JUnit XML report (one testcase per check) to FILE; - = stdout.",
         ),
     ] = None,
     check: Annotated[
         list[str] | None,
-        typer.Option("--check", help="Run this check (repeatable) and what it needs; see --list-checks."),
+        typer.Option(
+            "--check", metavar="ID", help="Run this check (repeatable) and what it needs; see --list-checks."
+        ),
     ] = None,
     list_checks: Annotated[bool, typer.Option("--list-checks", help="List the checks and exit.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
@@ -79,7 +83,9 @@ def doctor(
     bundle: Annotated[
         Path | None,
         typer.Option(
-            "--bundle", help="Write a redacted support bundle (JSON) to FILE (- = stdout); no secrets."
+            "--bundle",
+            metavar="FILE",
+            help="Write a redacted support bundle (JSON) to FILE (- = stdout); no secrets.",
         ),
     ] = None,
     profile: ProfileOpt = None,
@@ -339,7 +345,8 @@ def _list_checks(checks: Sequence[Any]) -> None:
 @app.command("explain")
 def explain(
     text: Annotated[
-        list[str] | None, typer.Argument(help="Error text, AADSTS code, HTTP body or log line; or stdin.")
+        list[str] | None,
+        typer.Argument(metavar="[TEXT]...", help="Error text, AADSTS code, HTTP body or log line; or stdin."),
     ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print every candidate row as JSON, with its score and evidence.")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from foundry_cli.cli._options import JsonOpt
+from foundry_cli.cli._options import number, whole_number
 from foundry_cli.errors import UsageError
 from foundry_cli.render.output import Column, Output
 
@@ -16,7 +16,18 @@ if TYPE_CHECKING:
     from foundry_cli.history.store import HistoryStore
 
 app = typer.Typer(
-    help="Browse, export and delete stored conversations (history.db).",
+    help="""Browse, export and delete stored conversations.
+
+    Every ask and chat turn is stored in history.db (unless --no-history or history = false).
+
+    Examples:
+
+    \b
+      fclaude history list --search "foundry"
+      fclaude history show 12
+      fclaude history export 12 > conversation.md
+      fclaude history rm --older-than 30
+    """,
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -32,7 +43,18 @@ LIST_COLUMNS = (
     Column("TITLE", min_width=12, drop=1),
 )
 
-IdArg = Annotated[int, typer.Argument(help="Conversation id (from `fclaude history list`).", min=1)]
+IdArg = Annotated[
+    int,
+    typer.Argument(
+        metavar="ID", parser=whole_number(1), help="Conversation id (from `fclaude history list`)."
+    ),
+]
+ListJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a JSON list: one object per conversation, newest first.")
+]
+ShowJsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object: the conversation and its turns.")
+]
 
 
 def _store() -> HistoryStore:
@@ -57,10 +79,17 @@ def _conversation(store: HistoryStore, conversation_id: int) -> tuple[Any, list[
 
 @app.command("list")
 def history_list(
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many (newest first).")] = 20,
-    profile: Annotated[str | None, typer.Option("--profile", help="Only this profile's.")] = None,
-    search: Annotated[str | None, typer.Option("--search", help="Text in a prompt or answer.")] = None,
-    json_out: JsonOpt = False,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", metavar="N", parser=whole_number(1), help="How many (newest first)."),
+    ] = 20,
+    profile: Annotated[
+        str | None, typer.Option("--profile", metavar="NAME", help="Only this profile's.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option("--search", metavar="TEXT", help="Text in a prompt or answer.")
+    ] = None,
+    json_out: ListJsonOpt = False,
 ) -> None:
     """List conversations, newest first."""
     with _store() as store:
@@ -79,7 +108,7 @@ def history_list(
 
 
 @app.command("show")
-def history_show(conversation_id: IdArg, json_out: JsonOpt = False) -> None:
+def history_show(conversation_id: IdArg, json_out: ShowJsonOpt = False) -> None:
     """Show one conversation with every turn."""
     _print_conversation(conversation_id, json_out=json_out, raw=False)
 
@@ -101,7 +130,9 @@ def _print_conversation(conversation_id: int, *, json_out: bool, raw: bool) -> N
 @app.command("export")
 def history_export(
     conversation_id: IdArg,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown or json.")] = "markdown",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="markdown|json", help="Output format.")
+    ] = "markdown",
 ) -> None:
     """Print a conversation as markdown or JSON (redirect to a file)."""
     if fmt not in ("markdown", "json"):
@@ -111,12 +142,21 @@ def history_export(
 
 @app.command("rm")
 def history_rm(
-    conversation_id: Annotated[int | None, typer.Argument(help="Conversation id to delete.", min=1)] = None,
+    conversation_id: Annotated[
+        int | None,
+        typer.Argument(metavar="[ID]", parser=whole_number(1), help="Conversation id to delete."),
+    ] = None,
     older_than: Annotated[
-        float | None, typer.Option("--older-than", min=0, help="Delete conversations idle this many days.")
+        float | None,
+        typer.Option(
+            "--older-than",
+            metavar="DAYS",
+            parser=number(0),
+            help="Delete conversations idle this many days.",
+        ),
     ] = None,
 ) -> None:
-    """Delete one conversation, or all idle for more than --older-than DAYS."""
+    """Delete one conversation, or all those idle for --older-than DAYS."""
     if (conversation_id is None) == (older_than is None):
         raise UsageError("Give a conversation id or --older-than DAYS (one of the two).")
     with _store() as store:

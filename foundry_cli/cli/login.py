@@ -169,23 +169,38 @@ def _read_stdin_secret(name: str) -> str:
 def login(
     ctx: typer.Context,
     endpoint: Annotated[
-        str | None, typer.Option(help="Resource name, resource URL, /anthropic or project URL.")
+        str | None,
+        typer.Option(metavar="URL|NAME", help="Resource name, resource URL, /anthropic or project URL."),
     ] = None,
-    project: Annotated[str | None, typer.Option(help="Foundry project (Responses API).")] = None,
-    api: Annotated[str | None, typer.Option(help="messages or responses.")] = None,
+    project: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Foundry project (Responses API).")
+    ] = None,
+    api: Annotated[str | None, typer.Option(metavar="messages|responses", help="Wire format.")] = None,
     auth: Annotated[
-        str | None, typer.Option(help="api-key, azure-cli, service-principal, device-code, ...")
+        str | None,
+        typer.Option(
+            metavar="MODE",
+            help="api-key, azure-cli, service-principal, device-code, managed-identity, "
+            "workload-identity or default.",
+        ),
     ] = None,
-    deployment: Annotated[str | None, typer.Option("--deployment", "-m", help="Deployment name.")] = None,
-    tenant_id: Annotated[str | None, typer.Option(help="Entra ID tenant.")] = None,
-    client_id: Annotated[str | None, typer.Option(help="Entra ID application (client) id.")] = None,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", "-m", metavar="NAME", help="Deployment name.")
+    ] = None,
+    tenant_id: Annotated[str | None, typer.Option(metavar="ID", help="Entra ID tenant.")] = None,
+    client_id: Annotated[
+        str | None, typer.Option(metavar="ID", help="Entra ID application (client) id.")
+    ] = None,
     subscription_id: Annotated[
-        str | None, typer.Option(help="Azure subscription (control-plane checks).")
+        str | None, typer.Option(metavar="ID", help="Azure subscription (control-plane checks).")
     ] = None,
     scope: Annotated[
-        str | None, typer.Option(help="Token scope (default https://ai.azure.com/.default).")
+        str | None,
+        typer.Option(metavar="SCOPE", help="Token scope (default https://ai.azure.com/.default)."),
     ] = None,
-    key_command: Annotated[str | None, typer.Option(help="Command whose stdout is the API key.")] = None,
+    key_command: Annotated[
+        str | None, typer.Option(metavar="COMMAND", help="Command whose stdout is the API key.")
+    ] = None,
     api_key_stdin: Annotated[
         bool, typer.Option("--api-key-stdin", help="Read the API key from stdin.")
     ] = False,
@@ -208,10 +223,20 @@ def login(
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Create or update a profile (a wizard on a terminal; all by flags in CI), then verify it.
+    """Create or update a profile, then verify it.
 
-    Examples: fclaude login; fclaude login -p work --endpoint myres --deployment claude-sonnet-4-5
-    --api-key-stdin < key.txt
+    On a terminal a wizard asks for what the flags leave out (a re-run offers the saved values);
+    in CI everything comes from flags, and secrets from stdin. A live one-token request verifies
+    the profile unless --no-verify.
+
+    Examples:
+
+    \b
+      fclaude login
+      fclaude login -p work
+      printf %s "$KEY" | fclaude login -p ci --endpoint myres \\
+          -m claude-sonnet-4-5 --api-key-stdin
+      fclaude --emulator login
     """
     s = state(ctx, profile, debug)
     if s.emulator:  # `fclaude --emulator/--scenario NAME login`: the try-it path
@@ -417,7 +442,10 @@ def _verify(profile: str, debug: bool, overrides: dict[str, Value] | None = None
 
 
 def logout(ctx: typer.Context, profile: ProfileOpt = None) -> None:
-    """Delete the profile's stored secrets and cached tokens (the profile itself stays)."""
+    """Delete a profile's stored secrets and cached tokens.
+
+    The profile itself stays (`fclaude profile remove NAME` deletes it).
+    """
     from foundry_cli.config.paths import get_paths
     from foundry_cli.config.secrets import forget_profile
     from foundry_cli.config.settings import load_config, select_profile

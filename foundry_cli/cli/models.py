@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-from foundry_cli.cli._options import DebugOpt, EmulatorOpt, JsonOpt, ModelOpt, ProfileOpt, ScenarioOpt
+from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ModelOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.errors import ApiError, FclaudeError
 from foundry_cli.render.output import Cell, Column, Output, Styled
@@ -32,6 +32,12 @@ if TYPE_CHECKING:
     from foundry_cli.config.settings import Settings
 
 AllOpt = Annotated[bool, typer.Option("--all", help="Also list catalog models that are not deployed.")]
+ModelsJsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help='Print one JSON object: {"deployed", "catalog" (with --all), "source", "notes"}.'
+    ),
+]
 
 NO_SUBSCRIPTION = (
     "no subscription_id is set, so the control plane was not asked; set subscription_id (or "
@@ -333,17 +339,24 @@ def render(listing: Listing, all_: bool, out: Output, today: dt.date | None = No
 def models(
     ctx: typer.Context,
     model: ModelOpt = None,
-    json_out: JsonOpt = False,
+    json_out: ModelsJsonOpt = False,
     all_: AllOpt = False,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
     emulator_: EmulatorOpt = False,
     scenario: ScenarioOpt = None,
 ) -> None:
-    """List Claude deployments on the resource, joined with the model catalog.
+    """List the deployments, joined with the model catalog.
 
     Uses the control plane when subscription_id is set and the auth mode is Entra ID; otherwise
-    probes the configured deployment. Examples: fclaude models; fclaude models --all --json
+    probes the configured deployment.
+
+    Examples:
+
+    \b
+      fclaude models
+      fclaude models --all
+      fclaude models --json -m claude-haiku-4-5
     """
     from foundry_cli.cli._errors import report
     from foundry_cli.config.settings import resolve

@@ -7,11 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from foundry_cli.cli._options import JsonOpt
 from foundry_cli.render.output import Column, Output
 
 app = typer.Typer(
-    help="List, inspect, select and delete profiles.",
+    help="""List, inspect, select and delete profiles.
+
+    A profile is a named set of settings in config.toml (its secrets are kept apart, never shown).
+
+    Examples:
+
+    \b
+      fclaude profile list
+      fclaude profile show work
+      fclaude profile use work
+      fclaude profile remove old --yes
+    """,
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -32,7 +42,18 @@ SHOW_COLUMNS = (
     Column("SOURCE", min_width=12),
 )
 
-NameArg = Annotated[str | None, typer.Argument(help="Profile name (default: the active one).")]
+NameArg = Annotated[
+    str | None, typer.Argument(metavar="[NAME]", help="Profile name (default: the active one).")
+]
+ListJsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help='Print a JSON list: {"name", "default", "endpoint", "api", "auth", "deployment"}.'
+    ),
+]
+ShowJsonOpt = Annotated[
+    bool, typer.Option("--json", help='Print one JSON object: {"profile", "settings", "warnings"}.')
+]
 
 
 def _paths() -> Any:
@@ -61,7 +82,7 @@ def require_profile(paths: Any, name: str) -> None:
 
 
 @app.command("list")
-def profile_list(json_out: JsonOpt = False) -> None:
+def profile_list(json_out: ListJsonOpt = False) -> None:
     """List profiles; the default one is marked with *."""
     from foundry_cli.config.settings import load_config
 
@@ -95,8 +116,12 @@ def profile_list(json_out: JsonOpt = False) -> None:
 
 
 @app.command("show")
-def profile_show(name: NameArg = None, json_out: JsonOpt = False) -> None:
-    """Every resolved setting with its source (flag, env var, profile, default). Secrets: only where."""
+def profile_show(name: NameArg = None, json_out: ShowJsonOpt = False) -> None:
+    """Show every setting and where it came from.
+
+    Sources: a flag, an environment variable, the profile, or the default. A secret shows only
+    whether it is set and where it is stored, never its value.
+    """
     from foundry_cli.config.secrets import SECRET_NAMES, where
     from foundry_cli.config.settings import SETTINGS, resolve
 
@@ -136,7 +161,9 @@ def profile_show(name: NameArg = None, json_out: JsonOpt = False) -> None:
 
 
 @app.command("use")
-def profile_use(name: Annotated[str, typer.Argument(help="Profile to make the default.")]) -> None:
+def profile_use(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Profile to make the default.")],
+) -> None:
     """Make NAME the default profile."""
     from foundry_cli.config.store import set_default
 
@@ -154,9 +181,13 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 @app.command("remove")
 def profile_remove(
-    name: Annotated[str, typer.Argument(help="Profile to delete, with its secrets.")], yes: YesOpt = False
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Profile to delete, with its secrets.")],
+    yes: YesOpt = False,
 ) -> None:
-    """Delete profile NAME, its stored secrets and cached tokens (asks first; --yes does not)."""
+    """Delete profile NAME, its secrets and cached tokens.
+
+    Asks first on a terminal; --yes skips the question (and is needed when stdin is not a terminal).
+    """
     import sys
 
     from foundry_cli.cli.login import _forget_tokens

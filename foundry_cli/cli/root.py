@@ -13,7 +13,17 @@ from foundry_cli.cli._state import AppState
 
 HELP = """Claude on Microsoft Foundry from the command line.
 
-Try it with no Azure account: fclaude --emulator ask "hello"
+Global options go before or after the command. `fclaude COMMAND --help` shows each command's options
+and examples.
+
+Examples:
+
+\b
+  fclaude --emulator ask "hello"    try it with no Azure account
+  fclaude login                     create a profile (a wizard on a terminal)
+  fclaude ask "What is Foundry?"    one question, one streamed answer
+  fclaude chat                      a conversation
+  fclaude doctor                    find out what is wrong, and the fix
 """
 
 
