@@ -74,7 +74,8 @@ def make_credential(
             raise ConfigError(
                 "auth is api-key but no key is set: export FCLAUDE_API_KEY (or ANTHROPIC_FOUNDRY_API_KEY / "
                 "AZURE_API_KEY), set key_command, or store one with `fclaude login`. Copy Key 1 from the "
-                "resource's 'Keys and Endpoint' page."
+                "resource's 'Keys and Endpoint' page.",
+                row="credential-missing",
             )
     scope = str(resolved.scope)
     if ad_token:

@@ -24,4 +24,7 @@ def managed_identity_provider(client_id: str | None = None) -> AzureIdentityProv
         f"managed-identity ({which})",
         make,
         summary=f"The {which} managed identity could not get a token",
+        # off Azure, or no identity assigned to the host: whatever wording azure-identity chose
+        # (an App Service endpoint's 400 reads as "invalid_scope"), that is the row
+        row="managed-identity-unavailable",
     )

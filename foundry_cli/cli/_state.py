@@ -49,7 +49,14 @@ CLIENT_SCENARIOS: dict[str, str] = {
     "sp-env-missing": "service-principal auth without a client secret or tenant id",
     "not-logged-in": "azure-cli auth with no `az` on PATH",
     "network": "the endpoint is a closed port on 127.0.0.1",
+    "credential-missing": "api-key auth with no key at all (none stored, none in the environment)",
+    "max-tokens-range": "max_tokens above the model's output limit (fclaude checks before sending)",
+    "managed-identity-unavailable": "managed-identity auth on a host with no identity assigned",
 }
+#: where azure-identity finds a host's managed identity: the caller's never mix into a try-it run
+_HOST_IDENTITY_VARS = ("IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT")
+#: client-side scenarios that still need the emulator's identity side
+_NEEDS_IDENTITY = ("sp-env-missing", "managed-identity-unavailable")
 #: emulator client id for the identity rows of the try-it path (a throwaway app)
 TRY_CLIENT = "11111111-2222-4333-8444-555555555555"
 #: scenarios that only the project (Responses) routes show
@@ -106,9 +113,9 @@ def try_it(s: AppState) -> Iterator[TryIt | None]:
     for setting in SETTINGS:
         for var in setting.env:
             env.pop(var, None)
-    for var in ("FCLAUDE_PROFILE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+    for var in ("FCLAUDE_PROFILE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", *_HOST_IDENTITY_VARS):
         env.pop(var, None)
-    identity = name in IDENTITY_SCENARIOS or name == "sp-env-missing"
+    identity = name in IDENTITY_SCENARIOS or name in _NEEDS_IDENTITY
     try:
         emu = Emulator(scenario="healthy" if name in CLIENT_SCENARIOS else spec, identity=identity)
     except ValueError as exc:
@@ -139,8 +146,10 @@ def _scenario_values(name: str, spec: str, emu: Any, tmp: Path, env: dict[str, s
         out["api"] = Value("responses", _SRC)
     if name in ("rate-limit", "overloaded"):
         out["max_retries"] = Value(0, _SRC)  # a retry would hide the row the scenario is about
-    if name == "thinking-tools":
-        out["thinking_budget"] = Value(2048, _SRC)  # the fault needs thinking on
+    if name == "thinking-tools":  # the fault needs thinking on (a budget: claude-sonnet-4-5 takes one)
+        from foundry_cli.config.settings import SETTING_BY_NAME
+
+        out["thinking" if "thinking" in SETTING_BY_NAME else "thinking_budget"] = Value(2048, _SRC)
     if name == "long":
         out["max_tokens"] = Value(64000, _SRC)  # room for the long answer
     if name == "stall":
@@ -149,6 +158,15 @@ def _scenario_values(name: str, spec: str, emu: Any, tmp: Path, env: dict[str, s
         out["endpoint"] = Value(None, _SRC)
     if name == "network":
         out["endpoint"] = Value(f"http://127.0.0.1:{_closed_port()}", _SRC)
+    if name == "credential-missing":
+        out["api_key"] = Value(None, _SRC)
+    if name == "max-tokens-range":
+        out["max_tokens"] = Value(128000, _SRC)  # claude-sonnet-4-5 writes at most 64,000
+    if name == "managed-identity-unavailable":  # App Service style endpoint, but nothing assigned
+        out["auth"] = Value("managed-identity", _SRC)
+        out["api_key"] = Value(None, _SRC)
+        env["IDENTITY_ENDPOINT"] = emu.managed_identity_endpoint
+        env["IDENTITY_HEADER"] = emu.identity_header
     if name == "not-logged-in":
         out["auth"] = Value("azure-cli", _SRC)
         empty = tmp / "bin"
@@ -173,7 +191,7 @@ def _identity_values(emu: Any, name: str, tmp: Path) -> dict[str, Value]:
     }
     if name == "user-interaction":  # nobody signed in with the device code: a person must
         return {**common, "auth": Value("device-code", _SRC), "client_id": Value(None, _SRC)}
-    if name == "assertion-invalid":  # workload identity: a federated token file
+    if name in ("assertion-invalid", "federation-mismatch"):  # workload identity: a federated token file
         from foundry_cli.emulator import make_federated_token
 
         issuer, subject = "https://token.actions.githubusercontent.com", "repo:example/repo:ref:main"

@@ -191,7 +191,7 @@ def check_auth_prereqs(ctx: Context) -> Outcome:
             return passed(f"no key; a ready token from {_where(r.source('ad_token'))}")
         return failed(
             "auth = api-key but no key is set",
-            "key-invalid",
+            "credential-missing",
             fix="Export FCLAUDE_API_KEY (or ANTHROPIC_FOUNDRY_API_KEY / AZURE_API_KEY), set key_command, "
             "or store the key with `fclaude login`.",
         )
@@ -669,7 +669,7 @@ def check_settings(ctx: Context) -> Outcome:
         if max_tokens > limit:
             return failed(
                 f"max_tokens {max_tokens} ({r.source('max_tokens')}) exceeds {model}'s limit of {limit}",
-                "max-tokens",
+                "max-tokens-range",
                 fix=f"Set max_tokens to at most {limit} (--max-tokens, FCLAUDE_MAX_TOKENS).",
             )
         parts[0] += f" <= {limit} for {model}"
@@ -686,6 +686,7 @@ def check_settings(ctx: Context) -> Outcome:
         if not 1024 <= budget < max_tokens:
             return failed(
                 f"thinking_budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
+                "max-tokens-range",
                 fix="Set thinking_budget between 1024 and max_tokens - 1 (FCLAUDE_THINKING_BUDGET).",
             )
         parts.append(f"thinking {budget}")

@@ -34,6 +34,8 @@ SCENARIOS: dict[str, str] = {
     "max-tokens": "400 'max_tokens: Field required' on every Messages request",
     "thinking-tools": "400 'Expected `thinking` or `redacted_thinking`' on Messages with thinking on",
     "refusal": "Messages answers HTTP 200 with stop_reason refusal (stop_details cyber) and no content",
+    "network-restricted": "403 'Access denied due to Virtual Network/Firewall rules.' on every request",
+    "prompt-too-long": "400 'prompt is too long: N tokens > M maximum' on every Messages request",
 }
 
 # Scenarios of the identity side (Emulator(identity=True)) and of Entra ID tokens on the data plane.
@@ -47,6 +49,8 @@ IDENTITY_SCENARIOS: dict[str, str] = {
     "user-interaction": "refresh-token and device-code grants get 400 invalid_grant AADSTS50076 (MFA)",
     "audience": "every Bearer request gets the APIM 401 'audience is incorrect' body",
     "role-missing": "every Bearer request gets 401 PermissionDenied naming the token's oid",
+    "tenant-mismatch": "every Bearer request gets 401 'Tenant provided in token does not match resource…'",
+    "federation-mismatch": "federated client assertions get 400 AADSTS700213 (no matching federated record)",
 }
 
 # Scenarios that accept an integer parameter, with its default (None = unlimited / emulator default).
@@ -127,6 +131,16 @@ HTML_PROXY_BODY = (
     b"</center><hr><center>nginx</center></body></html>"
 )
 GARBAGE_BODY = b"\xff\xfe\x00{\x80\x81 not json \xc3\x28\xa0\xa1\xe2\x28\xa1\xf0\x28\x8c\xbc"
+
+# reference §11; the JSON wrapping is Azure's usual {"error":{"code","message"}} (the wrapping is an
+# approximation: only the message text was quoted)
+NETWORK_RESTRICTED_BODY = (
+    b'{"error":{"code":"403","message":"Access denied due to Virtual Network/Firewall rules."}}'
+)
+TENANT_MISMATCH_BODY = (
+    b'{"error":{"code":"401","message":"Tenant provided in token does not match resource token."}}'
+)
+PROMPT_TOO_LONG_MESSAGE = "prompt is too long: 215304 tokens > 200000 maximum"
 
 REGION_SCENARIO_REGION = "West Europe"
 MAX_TOKENS_MESSAGE = "max_tokens: Field required"

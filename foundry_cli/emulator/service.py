@@ -255,6 +255,8 @@ class Service:
         name, headers = call.scenario.name, call.req.headers
         if name == "key-invalid":
             return call.error(401, sc.KEY_INVALID_BODY)
+        if name == "network-restricted":  # the firewall answers before any credential is looked at
+            return call.error(403, sc.NETWORK_RESTRICTED_BODY)
         keys = [headers[h] for h in ("x-api-key", "api-key") if h in headers]
         if keys:
             if name == "key-auth-disabled":
@@ -281,6 +283,8 @@ class Service:
         accepted = (sc.AUDIENCE_AI, sc.AUDIENCE_COGNITIVE) if call.route.anthropic else (sc.AUDIENCE_AI,)
         if name == "audience" or claims is None or not audience_ok(claims, accepted) or not unexpired(claims):
             return call.error(401, sc.audience_body(sc.AUDIENCE_AI))
+        if name == "tenant-mismatch":
+            return call.error(401, sc.TENANT_MISMATCH_BODY)
         oid = claims.get("oid")
         principal = oid if isinstance(oid, str) else ""
         lacks_role = self.identity is not None and not self.identity.has_data_role(principal)
@@ -324,6 +328,8 @@ class Service:
             return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
         if call.scenario.name == "max-tokens" and call.route.kind == "messages":
             return call.invalid(sc.MAX_TOKENS_MESSAGE)
+        if call.scenario.name == "prompt-too-long" and call.route.kind == "messages":
+            return call.invalid(sc.PROMPT_TOO_LONG_MESSAGE)
         served = self.model_of(model)
         rules = rules_for(served)
         try:

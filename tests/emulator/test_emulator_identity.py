@@ -794,7 +794,7 @@ def test_identity_off_costs_nothing_and_says_so() -> None:
 def test_identity_scenarios_parse_and_configure() -> None:
     assert set(IDENTITY_SCENARIOS) == {
         "secret-invalid", "secret-expired", "app-not-found", "tenant-not-found", "assertion-invalid",
-        "user-interaction", "audience", "role-missing",
+        "user-interaction", "audience", "role-missing", "tenant-mismatch", "federation-mismatch",
     }  # fmt: skip
     with Emulator(
         scenario="secret-expired", identity=True, tenant_id="72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -327,7 +327,7 @@ class OAuthEndpoints:
             if not any(verify_signature(jwt, key) for key in keys):
                 raise e.err(e.BAD_SIGNATURE)
         else:
-            if (issuer, subject) not in app.federated:
+            if (issuer, subject) not in app.federated or self._scenario().name == "federation-mismatch":
                 raise e.federated_mismatch("subject", str(subject))
             audiences = _audiences(claims)
             if FEDERATED_AUDIENCE not in audiences:
