@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -69,6 +71,28 @@ def read_prompt(words: list[str] | None, *, use_stdin: bool = True) -> str:
     return prompt
 
 
+def json_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """With ``--json``, an error raised before or around the turn (usage, configuration, credentials)
+    is also the ``{"error": ...}`` object on stdout, then reaches ``main()`` as usual (stderr, exit
+    code). Outcomes of the turn itself are ``finish``'s."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except FclaudeError as exc:
+            if kwargs.get("json_out"):
+                _print_json(error_json(exc))
+            raise
+        except KeyboardInterrupt:  # before the turn began (resolving, signing in)
+            if kwargs.get("json_out"):
+                _print_json(interrupted_json("Interrupted before the request was sent."))
+            raise
+
+    return run
+
+
+@json_errors
 def ask(
     ctx: typer.Context,
     prompt: Annotated[
@@ -119,20 +143,15 @@ def ask(
         req = build_request(
             settings, (Message("user", text, attachments=attachments),), system=system, stream=not no_stream
         )
-        try:
-            with make_client(settings, s.debug) as client:
-                outcome = run_turn(
-                    client,
-                    req,
-                    settings,
-                    render=not json_out,
-                    show_thinking=show_thinking,
-                    keep_history=settings.history and not no_history,
-                )
-        except FclaudeError as exc:  # the client could not be made (credential prerequisites)
-            if json_out:
-                _print_json(error_json(exc))
-            raise
+        with make_client(settings, s.debug) as client:
+            outcome = run_turn(
+                client,
+                req,
+                settings,
+                render=not json_out,
+                show_thinking=show_thinking,
+                keep_history=settings.history and not no_history,
+            )
     raise typer.Exit(int(finish(outcome, json_out=json_out)))
 
 
@@ -142,7 +161,7 @@ def finish(outcome: Outcome, *, json_out: bool) -> ExitCode:
     from foundry_cli.cli._errors import report
 
     result, error = outcome.result, outcome.error
-    if json_out and result is not None and outcome.status != "error":
+    if json_out and result is not None and outcome.status not in ("error", "interrupted"):
         _print_json(result_json(result))
     if outcome.status == "complete":
         if result is not None and result.stop_reason == "max_tokens":
@@ -154,6 +173,9 @@ def finish(outcome: Outcome, *, json_out: bool) -> ExitCode:
     if outcome.status == "interrupted":
         where = "the answer above is incomplete" if outcome.shown else "no answer had arrived yet"
         sys.stderr.write(f"fclaude: interrupted; {where}.\n")
+        if json_out:
+            partial = "a partial answer was discarded" if result is not None and result.text else "no answer"
+            _print_json(interrupted_json(f"Interrupted: {partial}.", result.request_id if result else None))
         return ExitCode.INTERRUPTED
     if error is None:  # not reached: incomplete and error outcomes carry their error
         return ExitCode.FAILED
@@ -163,6 +185,19 @@ def finish(outcome: Outcome, *, json_out: bool) -> ExitCode:
     if outcome.status == "incomplete":
         what = "The answer is incomplete" if outcome.shown else "No answer arrived"
     return report(error, sys.stderr, what=what, shown=outcome.shown)
+
+
+def interrupted_json(message: str, request_id: str | None = None) -> dict[str, object]:
+    """The ``--json`` object of an interrupted ``ask`` (Ctrl-C, SIGTERM): the error object's shape."""
+    return {
+        "error": {
+            "row": None,
+            "message": message,
+            "status": None,
+            "request_id": request_id,
+            "exit_code": int(ExitCode.INTERRUPTED),
+        }
+    }
 
 
 def error_json(exc: FclaudeError) -> dict[str, object]:
