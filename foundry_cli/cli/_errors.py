@@ -118,7 +118,9 @@ def explain(
         request_id, region = evidence.request_id, evidence.region
     if isinstance(exc, StreamInterrupted) and isinstance(evidence, NetworkError):
         fix = _CHAT_MIDSTREAM_FIX if chat else _MIDSTREAM_FIX
-        return Explained(scrub(headline), _MIDSTREAM_CAUSE, fix, None, "network", request_id, region)
+        cut = classify(exc)  # the stream had begun: the service side's row, not `network`
+        row_id = cut.id if cut else None
+        return Explained(scrub(headline), _MIDSTREAM_CAUSE, fix, None, row_id, request_id, region)
     row = classify(exc)
     if row is None:
         return Explained(scrub(headline.strip()), request_id=request_id, region=region)

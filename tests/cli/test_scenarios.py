@@ -64,15 +64,7 @@ def test_emulator_list_is_exactly_what_scenario_accepts(cli: Fclaude) -> None:
     assert bad.exit_code == 2 and "emulator --list" in bad.stderr and "Traceback" not in bad.stderr
 
 
-#: cli/_errors.py labels every mid-stream transport break `network` itself (not from the table)
-_MIDSTREAM = pytest.mark.xfail(
-    strict=True, reason="cli/_errors.py explain() hard-codes row `network` for a stream that broke off"
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=_MIDSTREAM) if n in ("stream-cut", "stall") else n for n in scenarios()]
-)
+@pytest.mark.parametrize("name", list(scenarios()))
 def test_every_scenario_works_with_ask(cli: Fclaude, name: str) -> None:
     code, row = expected(name)
     r = cli("--scenario", name, "ask", "hi", timeout=90)
