@@ -195,3 +195,31 @@ def test_scenarios_work_with_login(cli: Fclaude, name: str) -> None:
     else:
         assert row_named(r.stderr, row), r.stderr
     assert not (home / "config.toml").exists()
+
+
+@pytest.mark.parametrize("name", ["role-missing", "healthy"])
+def test_scenarios_work_with_chat(base_env: dict[str, str], name: str) -> None:
+    """`fclaude --scenario NAME chat` on a pseudo-terminal: the turn fails naming the row (the
+    session goes on), or answers."""
+    import sys
+
+    import pexpect
+
+    env = {**base_env, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "EDITOR": "false"}
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "foundry_cli", "--scenario", name, "chat"],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 100),
+    )
+    child.expect("›")
+    child.send("hi\r")
+    child.expect(r"row:\s+role-missing" if name == "role-missing" else r"ends\s+here\.")  # else: timeout
+    child.expect("›")
+    child.sendcontrol("d")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, str(child.before or "")
