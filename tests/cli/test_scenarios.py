@@ -217,7 +217,8 @@ def test_scenarios_work_with_chat(base_env: dict[str, str], name: str) -> None:
     )
     child.expect("›")
     child.send("hi\r")
-    child.expect(r"row:\s+role-missing" if name == "role-missing" else r"ends\s+here\.")  # else: timeout
+    # the block is coloured on a terminal: `row:` then SGR codes, then the id
+    child.expect(r"row:\S*\s+role-missing" if name == "role-missing" else r"ends\s+here\.")  # else: timeout
     child.expect("›")
     child.sendcontrol("d")
     child.expect(pexpect.EOF)
