@@ -58,6 +58,16 @@ class ClientConfig:
     total_timeout: float = 0.0
 
 
+_USAGE_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_creation_5m",
+    "cache_creation_1h",
+    "cache_read_input_tokens",
+)
+
+
 class Answer:
     """One request's answer (llm's ``Response`` is the model).
 
@@ -165,10 +175,10 @@ class Answer:
         if isinstance(ev, Started):
             r.model = ev.model or r.model
         elif isinstance(ev, UsageUpdate):
-            r.usage.input_tokens = ev.input_tokens if ev.input_tokens is not None else r.usage.input_tokens
-            r.usage.output_tokens = (
-                ev.output_tokens if ev.output_tokens is not None else r.usage.output_tokens
-            )
+            for name in _USAGE_FIELDS:  # cumulative: a field the event leaves None keeps its value
+                value = getattr(ev, name)
+                if value is not None:
+                    setattr(r.usage, name, value)
         elif isinstance(ev, Stop):
             r.stop_reason = ev.reason
             r.incomplete = ev.incomplete
@@ -480,8 +490,9 @@ def _network_error(exc: Exception, url: str) -> ApiError:
     return NetworkError(f"{label} ({detail}) for {redact_url(url)}.", status=0, code=type(exc).__name__)
 
 
-def result_json(r: Result) -> dict[str, Any]:
-    """The stable ``--json`` schema of ``ask``."""
+def result_json(r: Result, *, cost_usd: float | None = None) -> dict[str, Any]:
+    """The stable ``--json`` schema of ``ask`` (``usage`` carries the cache fields too; ``cost_usd`` is
+    a list-price estimate, null when the price is unknown)."""
     return {
         "text": r.text,
         "thinking": "\n\n".join(t.text for t in r.thinking) or None,
@@ -489,7 +500,8 @@ def result_json(r: Result) -> dict[str, Any]:
         "deployment": r.deployment,
         "api": r.api,
         "stop_reason": r.stop_reason,
-        "usage": {"input_tokens": r.usage.input_tokens, "output_tokens": r.usage.output_tokens},
+        "usage": r.usage.as_json(),
+        "cost_usd": None if cost_usd is None else round(cost_usd, 6),
         "request_id": r.request_id,
         "region": r.region,
         "latency_ms": {

@@ -70,13 +70,33 @@ def build_body(req: Request) -> dict[str, Any]:
     }
     if req.system:
         body["system"] = req.system
-    if req.temperature is not None:
-        body["temperature"] = req.temperature
-    if req.thinking_budget:
-        body["thinking"] = {"type": "enabled", "budget_tokens": req.thinking_budget}
+    if req.rules is not None:  # the model's rules decided thinking, effort and sampling
+        body.update(req.rules)
+    else:
+        if req.temperature is not None:
+            body["temperature"] = req.temperature
+        if req.thinking_budget:
+            body["thinking"] = {"type": "enabled", "budget_tokens": req.thinking_budget}
+    if req.cache is not None:
+        _cache_breakpoints(body, req.cache)
     if req.stream:
         body["stream"] = True
     return body
+
+
+def _cache_breakpoints(body: dict[str, Any], ttl: str) -> None:
+    """Mark the system prompt and the last user message as cache breakpoints: everything up to each
+    is cached, so a chat's growing conversation is read from the cache on the next turn (the
+    breakpoint moves with the last message) and an ask's system prompt and attachments are reused."""
+    control: dict[str, str] = {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
+    if isinstance(body.get("system"), str):
+        body["system"] = [{"type": "text", "text": body["system"], "cache_control": control}]
+    last = body["messages"][-1]
+    content = last["content"]
+    if isinstance(content, str):
+        last["content"] = [{"type": "text", "text": content, "cache_control": control}]
+    elif isinstance(content, list) and content:
+        content[-1] = {**content[-1], "cache_control": control}
 
 
 def headers() -> dict[str, str]:
@@ -86,7 +106,16 @@ def headers() -> dict[str, str]:
 def _usage(u: Any) -> UsageUpdate | None:
     if not isinstance(u, dict):
         return None
-    return UsageUpdate(input_tokens=get_int(u, "input_tokens"), output_tokens=get_int(u, "output_tokens"))
+    split = u.get("cache_creation")
+    split = split if isinstance(split, dict) else {}
+    return UsageUpdate(
+        input_tokens=get_int(u, "input_tokens"),
+        output_tokens=get_int(u, "output_tokens"),
+        cache_creation_input_tokens=get_int(u, "cache_creation_input_tokens"),
+        cache_creation_5m=get_int(split, "ephemeral_5m_input_tokens"),
+        cache_creation_1h=get_int(split, "ephemeral_1h_input_tokens"),
+        cache_read_input_tokens=get_int(u, "cache_read_input_tokens"),
+    )
 
 
 #: Anthropic error types -> the HTTP status they stand for (mid-stream errors arrive with a 200)

@@ -77,10 +77,17 @@ def build_body(req: Request) -> dict[str, Any]:
     }
     if req.system:
         body["instructions"] = req.system
-    if req.temperature is not None:
+    if req.temperature is not None and req.rules is None:
         body["temperature"] = req.temperature
-    if req.thinking_budget:
-        body["reasoning"] = {"effort": effort_for(req.thinking_budget), "summary": "auto"}
+    elif req.rules is not None and "temperature" in req.rules:
+        body["temperature"] = req.rules["temperature"]
+    # reasoning: an effort asked for, adaptive thinking, or a budget mapped to the nearest effort
+    # (how Claude on this surface honours reasoning.effort is UNCONFIRMED: reference §4b)
+    effort = req.effort or (effort_for(req.thinking_budget) if req.thinking_budget else None)
+    if effort is None and req.adaptive:
+        effort = "medium"
+    if effort is not None:
+        body["reasoning"] = {"effort": effort, "summary": "auto"}
     if req.stream:
         body["stream"] = True
     return body
@@ -90,7 +97,14 @@ def _usage(resp: dict[str, Any]) -> UsageUpdate | None:
     u = resp.get("usage")
     if not isinstance(u, dict):
         return None
-    return UsageUpdate(input_tokens=get_int(u, "input_tokens"), output_tokens=get_int(u, "output_tokens"))
+    details = u.get("input_tokens_details")
+    cached = get_int(details, "cached_tokens") if isinstance(details, dict) else None
+    total = get_int(u, "input_tokens")
+    if total is not None and cached:  # OpenAI counts cached tokens inside input_tokens
+        total -= min(cached, total)
+    return UsageUpdate(
+        input_tokens=total, output_tokens=get_int(u, "output_tokens"), cache_read_input_tokens=cached
+    )
 
 
 #: the status each terminal event implies when its response object carries none

@@ -6,6 +6,7 @@ the CLI, renderer and history only ever see these types.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -44,15 +45,28 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
 
 
+CacheTTL = Literal["5m", "1h"]
+
+
 @dataclass(frozen=True)
 class Request:
     deployment: str
     messages: tuple[Message, ...]
     max_tokens: int = 4096
     system: str | None = None
+    #: a thinking budget (``enabled``); the Responses adapter maps it to a reasoning effort
     thinking_budget: int = 0
     temperature: float | None = None
     stream: bool = True
+    #: the Messages body fields the model's rules decided (``thinking``, ``output_config``, sampling);
+    #: when set they replace what ``thinking_budget`` and ``temperature`` would send
+    rules: Mapping[str, object] | None = None
+    #: the effort asked for (the Responses adapter sends it as ``reasoning.effort``)
+    effort: str | None = None
+    #: adaptive thinking asked for (Responses: reasoning on, at ``effort`` or the service's default)
+    adaptive: bool = False
+    #: prompt-cache breakpoints (Messages): on the system prompt and the last user message
+    cache: CacheTTL | None = None
 
 
 # --- stream events -------------------------------------------------------------------------
@@ -90,6 +104,12 @@ class UsageUpdate:
 
     input_tokens: int | None = None
     output_tokens: int | None = None
+    #: tokens written to the prompt cache (the total, and its split by time to live when given)
+    cache_creation_input_tokens: int | None = None
+    cache_creation_5m: int | None = None
+    cache_creation_1h: int | None = None
+    #: tokens read from the prompt cache (billed at a tenth of the input price)
+    cache_read_input_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +135,30 @@ class ResponseMeta:
 
 @dataclass
 class Usage:
+    """Token counts of one answer. ``input_tokens`` is the uncached input; the prompt was
+    ``input_tokens + cache_creation_input_tokens + cache_read_input_tokens`` tokens long."""
+
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_creation_5m: int = 0
+    cache_creation_1h: int = 0
+    cache_read_input_tokens: int = 0
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+
+    def as_json(self) -> dict[str, object]:
+        doc: dict[str, object] = {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
+        doc["cache_creation_input_tokens"] = self.cache_creation_input_tokens
+        if self.cache_creation_5m or self.cache_creation_1h:
+            doc["cache_creation"] = {
+                "ephemeral_5m_input_tokens": self.cache_creation_5m,
+                "ephemeral_1h_input_tokens": self.cache_creation_1h,
+            }
+        doc["cache_read_input_tokens"] = self.cache_read_input_tokens
+        return doc
 
 
 @dataclass

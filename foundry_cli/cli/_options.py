@@ -91,8 +91,32 @@ MaxTokensOpt = Annotated[
     ),
 ]
 ThinkingOpt = Annotated[
-    int | None,
-    typer.Option("--thinking", help="Extended thinking budget in tokens (>= 1024, < max-tokens)."),
+    str | None,
+    typer.Option(
+        "--thinking",
+        metavar="adaptive|off|N",
+        help="Thinking: adaptive, off, or a budget of N tokens (models that accept a budget; "
+        ">= 1024, < max-tokens). Checked against the model's rules before sending.",
+        show_default=False,
+    ),
+]
+EffortOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--effort",
+        metavar="low|medium|high|xhigh|max",
+        help="How much effort (and thinking) the model spends, for models that accept it.",
+        show_default=False,
+    ),
+]
+CacheOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cache",
+        metavar="auto|5m|1h|off",
+        help="Prompt caching: auto (where the prompt is long enough to pay off), 5m, 1h or off.",
+        show_default=False,
+    ),
 ]
 TemperatureOpt = Annotated[
     float | None,

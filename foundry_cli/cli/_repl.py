@@ -46,7 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "/help": ("/help", "show this help"),
     "/model": ("/model NAME", "switch the deployment for the next turns"),
     "/system": ("/system TEXT|off", "set the system prompt (off removes it; alone, shows it)"),
-    "/thinking": ("/thinking N|off", "extended thinking budget for the next turns"),
+    "/thinking": ("/thinking adaptive|off|N", "thinking for the next turns (checked against the model)"),
+    "/effort": ("/effort LEVEL", "effort for the next turns: low, medium, high, xhigh or max"),
     "/attach": ("/attach FILE", "attach a file to the next message"),
     "/clear": ("/clear", "start a new conversation (the old one stays in history)"),
     "/retry": ("/retry", "resend the last message (after a failure, or to get another answer)"),
@@ -103,7 +104,9 @@ class Repl:
         self.resolved = resolved
         self.system = system
         self.deployment: str = resolved.deployment or ""
-        self.thinking: int = resolved.thinking_budget or 0
+        self.thinking: str | int | None = resolved.thinking
+        self.effort: str | None = resolved.effort
+        self._notes: set[str] = set()  # what the model's rules changed, said once per session
         self.max_tokens: int = resolved.max_tokens
         self.api: str = resolved.api
         self.debug = debug
@@ -175,14 +178,30 @@ class Repl:
         out.append(Message("user", prompt, attachments=files))
         return tuple(out)
 
-    def request(self, prompt: str, files: tuple[Attachment, ...] = ()) -> Request:
+    def request(
+        self,
+        prompt: str,
+        files: tuple[Attachment, ...] = (),
+        *,
+        thinking: object = None,
+        effort: object = None,
+    ) -> Request:
+        """The next request (``thinking``/``effort`` try other values than the session's)."""
         return build_request(
             self.resolved,
             self.messages(prompt, files),
             system=self.system,
             deployment=self.deployment,
-            thinking_budget=self.thinking,
+            thinking=self.thinking if thinking is None else thinking,
+            effort=self.effort if effort is None else effort,
+            show_thinking=self.show_thinking,
+            note=self._note_once,
         )
+
+    def _note_once(self, text: str) -> None:
+        if text not in self._notes:
+            self._notes.add(text)
+            self._say(f"[note: {text}]")
 
     @property
     def client(self) -> FoundryClient:
@@ -319,22 +338,36 @@ class Repl:
 
     def cmd_thinking(self, arg: str) -> None:
         if not arg:
-            self._say(f"Thinking: {self.thinking or 'off'}. /thinking N (>= 1024) or /thinking off.")
-            return
-        if arg.lower() in ("off", "0", "none"):
-            self.thinking = 0
-            self._say("Thinking off.")
+            self._say(f"Thinking: {self.thinking or 'the model default'}. /thinking adaptive|off|N.")
             return
         try:
-            budget = int(arg)
-        except ValueError:
-            self._say(f"/thinking takes a number of tokens or off, not {arg!r}.")
+            from foundry_cli.config.settings import SETTING_BY_NAME
+
+            value = SETTING_BY_NAME["thinking"].coerce(arg)
+            self.request("check", thinking=value)  # the model's rules, checked before any turn
+        except (ValueError, FclaudeError) as exc:
+            self._say(f"/thinking {arg}: {exc.message if isinstance(exc, FclaudeError) else exc}")
             return
-        if not 1024 <= budget < self.max_tokens:
-            self._say(f"The thinking budget must be >= 1024 and < max-tokens ({self.max_tokens}).")
+        self.thinking = value
+        shown = (
+            "off" if value == "off" else "adaptive" if value == "adaptive" else f"a budget of {value} tokens"
+        )
+        self._say(f"Thinking for the next turns: {shown}.")
+
+    def cmd_effort(self, arg: str) -> None:
+        if not arg:
+            self._say(f"Effort: {self.effort or 'the model default'}. /effort low|medium|high|xhigh|max.")
             return
-        self.thinking = budget
-        self._say(f"Thinking budget: {budget} tokens.")
+        try:
+            from foundry_cli.config.settings import SETTING_BY_NAME
+
+            value = SETTING_BY_NAME["effort"].coerce(arg)
+            self.request("check", effort=value)
+        except (ValueError, FclaudeError) as exc:
+            self._say(f"/effort {arg}: {exc.message if isinstance(exc, FclaudeError) else exc}")
+            return
+        self.effort = value
+        self._say(f"Effort for the next turns: {value}.")
 
     def cmd_attach(self, arg: str) -> None:
         if not _attachments_supported():
@@ -489,7 +522,8 @@ class Repl:
             f"profile {self.resolved.profile or '-'}",
             self.deployment,
             self.api,
-            f"thinking {self.thinking}" if self.thinking else "",
+            f"thinking {self.thinking}" if self.thinking not in (None, "off") else "",
+            f"effort {self.effort}" if self.effort else "",
             f"tokens {tin} in / {tout} out",
             f"turn {len(self.context) + 1}",
         ]

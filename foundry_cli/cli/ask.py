@@ -14,7 +14,9 @@ from foundry_cli.cli._client import make_client
 from foundry_cli.cli._options import (
     ApiOpt,
     AttachOpt,
+    CacheOpt,
     DebugOpt,
+    EffortOpt,
     EmulatorOpt,
     JsonOpt,
     MaxTokensOpt,
@@ -34,6 +36,7 @@ from foundry_cli.errors import FclaudeError, UsageError
 
 if TYPE_CHECKING:
     from foundry_cli.cli.turn import Outcome
+    from foundry_cli.config.settings import Settings
 
 MAX_STDIN = 16 * 1024 * 1024
 
@@ -102,7 +105,9 @@ def ask(
     system: SystemOpt = None,
     max_tokens: MaxTokensOpt = None,
     thinking: ThinkingOpt = None,
+    effort: EffortOpt = None,
     temperature: TemperatureOpt = None,
+    cache: CacheOpt = None,
     api: ApiOpt = None,
     no_stream: NoStreamOpt = False,
     json_out: JsonOpt = False,
@@ -137,11 +142,16 @@ def ask(
     stdin_file = "-" in files
     attachments = load(files, read_stdin_bytes() if stdin_file else None)
     text = read_prompt(prompt, use_stdin=not stdin_file)
-    flags = request_flags(model, max_tokens, thinking, temperature, api)
+    flags = request_flags(model, max_tokens, thinking, temperature, api, effort, cache)
     with emulator_overrides(s) as overrides:
         settings = resolve(flags, profile=s.profile, overrides=overrides)
         req = build_request(
-            settings, (Message("user", text, attachments=attachments),), system=system, stream=not no_stream
+            settings,
+            (Message("user", text, attachments=attachments),),
+            system=system,
+            stream=not no_stream,
+            show_thinking=show_thinking,
+            note=_note,
         )
         with make_client(settings, s.debug) as client:
             outcome = run_turn(
@@ -152,17 +162,18 @@ def ask(
                 show_thinking=show_thinking,
                 keep_history=settings.history and not no_history,
             )
-    raise typer.Exit(int(finish(outcome, json_out=json_out)))
+    raise typer.Exit(int(finish(outcome, settings, json_out=json_out)))
 
 
-def finish(outcome: Outcome, *, json_out: bool) -> ExitCode:
+def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
     """Map a turn's outcome to ask's output and exit code."""
     from foundry_cli.api.client import result_json
     from foundry_cli.cli._errors import report
+    from foundry_cli.cli.turn import cost_usd
 
     result, error = outcome.result, outcome.error
     if json_out and result is not None and outcome.status not in ("error", "interrupted"):
-        _print_json(result_json(result))
+        _print_json(result_json(result, cost_usd=cost_usd(settings, result)))
     if outcome.status == "complete":
         if result is not None and result.stop_reason == "max_tokens":
             sys.stderr.write(
@@ -215,6 +226,10 @@ def error_json(exc: FclaudeError) -> dict[str, object]:
             "exit_code": int(exit_code_for(exc)),
         }
     }
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"fclaude: note: {text}\n")
 
 
 def _print_json(doc: object) -> None:

@@ -14,7 +14,9 @@ import typer
 from foundry_cli.cli._options import (
     ApiOpt,
     AttachOpt,
+    CacheOpt,
     DebugOpt,
+    EffortOpt,
     EmulatorOpt,
     MaxTokensOpt,
     ModelOpt,
@@ -52,7 +54,9 @@ def chat(
     system: SystemOpt = None,
     max_tokens: MaxTokensOpt = None,
     thinking: ThinkingOpt = None,
+    effort: EffortOpt = None,
     temperature: TemperatureOpt = None,
+    cache: CacheOpt = None,
     api: ApiOpt = None,
     attach: AttachOpt = None,
     show_thinking: ShowThinkingOpt = False,
@@ -93,7 +97,7 @@ def chat(
 
     s = state(ctx, profile, debug, emulator_, scenario)
     files = load(attach or [])
-    flags = request_flags(model, max_tokens, thinking, temperature, api)
+    flags = request_flags(model, max_tokens, thinking, temperature, api, effort, cache)
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
         repl = Repl(

@@ -15,9 +15,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Final, Literal, TextIO
 
 from foundry_cli.errors import FclaudeError, StreamInterrupted, UsageError
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from types import FrameType
 
     from foundry_cli.api.client import Answer, FoundryClient
-    from foundry_cli.api.types import Message, Request, Result, StreamEvent
+    from foundry_cli.api.types import CacheTTL, Message, Request, Result, StreamEvent
+    from foundry_cli.catalog import ModelInfo
     from foundry_cli.config.settings import Settings
     from foundry_cli.render.feedback import Feedback
 
@@ -35,18 +36,25 @@ TurnStatus = Literal["complete", "interrupted", "incomplete", "error"]
 def request_flags(
     model: str | None,
     max_tokens: int | None,
-    thinking: int | None,
+    thinking: str | None,
     temperature: float | None,
     api: str | None,
+    effort: str | None = None,
+    cache: str | None = None,
 ) -> dict[str, object]:
     """The request options ask and chat share, as settings flags for ``resolve``."""
     return {
         "deployment": model,
         "max_tokens": max_tokens,
-        "thinking_budget": thinking,
+        "thinking": thinking,
         "temperature": temperature,
         "api": api,
+        "effort": effort,
+        "cache": cache,
     }
+
+
+_UNSET: Final = object()
 
 
 def build_request(
@@ -56,16 +64,25 @@ def build_request(
     system: str | None,
     stream: bool = True,
     deployment: str | None = None,
-    thinking_budget: int | None = None,
+    thinking: object = _UNSET,
+    effort: object = _UNSET,
+    show_thinking: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> Request:
-    """The request for ``messages`` under ``settings`` (``deployment``/``thinking_budget`` override
-    them, as chat's slash commands do).
+    """The request for ``messages`` under ``settings``, checked against the rules of the model behind
+    the deployment (``deployment``, ``thinking`` and ``effort`` override the settings, as chat's slash
+    commands do). What the rules changed is said through ``note``.
 
     Raises:
-        ConfigError: no endpoint or no deployment. UsageError: a thinking budget out of range.
+        ConfigError: no endpoint, no deployment, or Responses without a project.
+        UsageError: a combination the model rejects (exit 2, before anything is sent), naming the
+        model, the rule and the flag to use instead.
     """
     from foundry_cli.api.types import Request
+    from foundry_cli.catalog import Refusal, Wanted, plan_request
+    from foundry_cli.config.paths import get_paths
     from foundry_cli.errors import ConfigError
+    from foundry_cli.learned import model_for
 
     settings.require_endpoint()
     if settings.api == "responses" and not settings.project:
@@ -80,22 +97,58 @@ def build_request(
             "No deployment: pass -m NAME, or set `deployment` in the profile or FCLAUDE_DEPLOYMENT "
             "(`fclaude models` lists what the resource has)."
         )
-    budget = settings.thinking_budget if thinking_budget is None else thinking_budget
-    max_tokens = settings.max_tokens
-    if budget and not 1024 <= budget < max_tokens:
-        raise UsageError(
-            f"--thinking {budget} must be at least 1024 and less than --max-tokens ({max_tokens}); "
-            f"e.g. --thinking 2048 --max-tokens {max(max_tokens, 4096)}."
-        )
+    wanted_thinking = settings.thinking if thinking is _UNSET else thinking
+    wanted_effort = settings.effort if effort is _UNSET else effort
+    model = model_for(get_paths(), settings.profile, name)
+    wanted = Wanted(
+        thinking=wanted_thinking if isinstance(wanted_thinking, str | int) else None,
+        effort=wanted_effort if isinstance(wanted_effort, str) else None,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        prefill=messages[-1].role == "assistant",
+        show_thinking=show_thinking,
+    )
+    plan = plan_request(model, wanted)
+    if isinstance(plan, Refusal):
+        which = name if model is None or model.id == name else f"{name} ({model.id})"
+        raise UsageError(f"{which}: {plan}", row=plan.row)
+    for text in plan.notes:
+        if note is not None:
+            note(text)
     return Request(
         deployment=name,
         messages=messages,
-        max_tokens=max_tokens,
+        max_tokens=settings.max_tokens,
         system=system,
-        thinking_budget=budget,
+        thinking_budget=wanted.thinking if isinstance(wanted.thinking, int) else 0,
         temperature=settings.temperature,
         stream=stream,
+        rules=plan.fields,
+        effort=wanted.effort,
+        adaptive=wanted.thinking == "adaptive",
+        cache=cache_ttl(settings.cache, model, system, messages),
     )
+
+
+#: characters per token for deciding whether a prompt is long enough to cache (an estimate)
+CHARS_PER_TOKEN = 4
+
+
+def cache_ttl(
+    mode: str, model: ModelInfo | None, system: str | None, messages: tuple[Message, ...]
+) -> CacheTTL | None:
+    """Where caching pays off: ``5m``/``1h`` as asked, ``off`` never, ``auto`` (the default) a
+    five-minute cache when the prompt reaches the model's minimum cacheable length (below it the
+    service would ignore the breakpoint)."""
+    if mode == "5m":
+        return "5m"
+    if mode == "1h":
+        return "1h"
+    if mode != "auto":
+        return None
+    minimum = model.min_cache_tokens if model is not None else 1024
+    size = len(system or "") + sum(len(m.text) + sum(len(a.data) for a in m.attachments) for m in messages)
+    return "5m" if size / CHARS_PER_TOKEN >= minimum else None
 
 
 @dataclass
@@ -187,6 +240,8 @@ def run_turn(
             outcome.result.incomplete = True
         if keep_history:
             outcome.ids = _record(settings, outcome, conversation_id)
+        if outcome.result is not None and outcome.result.model:
+            learn_model(settings, request.deployment, outcome.result.model)
     if broken_pipe:
         raise BrokenPipeError
     return outcome
@@ -261,6 +316,41 @@ def _feedback(feedback: Feedback, ev: StreamEvent, show_thinking: bool) -> None:
         feedback.clear()  # before anything is written: the line never mixes with the answer
     elif isinstance(ev, ThinkingDelta):
         feedback.thinking()
+
+
+def learn_model(settings: Settings, deployment: str, answered: str) -> None:
+    """Remember the model an answer named for ``deployment`` (when the catalog knows it), so the next
+    request is checked against that model's rules."""
+    from foundry_cli.catalog import find_model
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import remember, remembered
+
+    info = find_model(answered)
+    if info is None:
+        return
+    paths = get_paths()
+    if remembered(paths, settings.profile, deployment) != info.id:
+        remember(paths, settings.profile, {deployment: info.id}, "response")
+
+
+def cost_usd(settings: Settings, result: Result) -> float | None:
+    """The list-price estimate of ``result``'s usage (None when the model or its price is unknown)."""
+    from foundry_cli.catalog import find_model
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import model_for
+
+    info = (find_model(result.model) if result.model else None) or model_for(
+        get_paths(), settings.profile, result.deployment
+    )
+    if info is None:
+        return None
+    u = result.usage
+    write_5m = (
+        u.cache_creation_5m if (u.cache_creation_5m or u.cache_creation_1h) else u.cache_creation_input_tokens
+    )
+    return info.cost_usd(
+        u.input_tokens, u.output_tokens, write_5m, u.cache_creation_1h, u.cache_read_input_tokens
+    )
 
 
 def _silence(out: TextIO) -> None:

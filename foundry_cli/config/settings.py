@@ -31,6 +31,8 @@ AUTH_MODES = (
     "default",
 )
 DEFAULT_API_VERSION = "2025-11-15-preview"
+EFFORTS = ("low", "medium", "high", "xhigh", "max")
+CACHE_MODES = ("auto", "5m", "1h", "off")
 DEFAULT_SCOPE = "https://ai.azure.com/.default"
 
 
@@ -70,6 +72,22 @@ def _float(lo: float, hi: float) -> Callable[[Any], float]:
         return value
 
     return coerce
+
+
+def _thinking(raw: Any) -> str | int:
+    """``adaptive``, ``off`` or a budget (a whole number of tokens; 0 is off)."""
+    text = str(raw).strip().lower()
+    if text in ("adaptive", "auto"):
+        return "adaptive"
+    if text in ("off", "none", "disabled", "0", "false", "no"):
+        return "off"
+    try:
+        budget = int(text)
+    except ValueError:
+        raise ValueError(f"expected adaptive, off or a number of tokens, not {raw!r}") from None
+    if not 0 < budget <= 1_000_000:
+        raise ValueError(f"a thinking budget must be between 1024 and max_tokens, not {budget}")
+    return budget
 
 
 def _bool(raw: Any) -> bool:
@@ -148,11 +166,23 @@ SETTINGS: tuple[Setting, ...] = (
         coerce=_int(1, 1_000_000),
     ),
     Setting(
-        "thinking_budget",
-        "extended thinking budget in tokens; 0 = off",
-        env=("FCLAUDE_THINKING_BUDGET",),
-        default=0,
-        coerce=_int(0, 1_000_000),
+        "thinking",
+        "thinking: adaptive, off, or a budget in tokens (for models that accept a budget)",
+        env=("FCLAUDE_THINKING", "FCLAUDE_THINKING_BUDGET"),
+        coerce=_thinking,
+    ),
+    Setting(
+        "effort",
+        "effort: low, medium, high, xhigh or max (for models that accept it)",
+        env=("FCLAUDE_EFFORT",),
+        coerce=_choice("effort", EFFORTS),
+    ),
+    Setting(
+        "cache",
+        "prompt caching: auto (where it pays off), 5m, 1h or off",
+        env=("FCLAUDE_CACHE",),
+        default="auto",
+        coerce=_choice("cache", CACHE_MODES),
     ),
     Setting("temperature", "sampling temperature", env=("FCLAUDE_TEMPERATURE",), coerce=_float(0.0, 2.0)),
     Setting("scope", "Entra ID token scope", env=("FCLAUDE_SCOPE",), default=DEFAULT_SCOPE),
@@ -266,7 +296,9 @@ class Settings:
     deployment: str | None
     api_version: str
     max_tokens: int
-    thinking_budget: int
+    thinking: str | int | None
+    effort: str | None
+    cache: str
     temperature: float | None
     scope: str
     tenant_id: str | None

@@ -475,7 +475,7 @@ def check_probe(ctx: Context) -> Outcome:
         r, ctx.credential, debug=ctx.debug, on_retry=on_retry, transport=ctx.transport
     )
     # with thinking configured, the smallest request that exercises it: the minimum budget
-    budget = MIN_THINKING if r.thinking_budget else 0
+    budget = MIN_THINKING if isinstance(r.thinking, int) else 0
     req = Request(
         deployment=str(r.deployment),
         messages=(Message("user", PROBE_PROMPT),),
@@ -660,7 +660,7 @@ def check_settings(ctx: Context) -> Outcome:
     from foundry_cli import catalog
 
     r = ctx.r
-    max_tokens, budget = int(r.max_tokens), int(r.thinking_budget)
+    max_tokens, budget = int(r.max_tokens), r.thinking if isinstance(r.thinking, int) else 0
     model, source = _model_name(ctx)
     info = catalog.find_model(model) if model else None
     parts = [f"max_tokens {max_tokens}"]
@@ -685,9 +685,10 @@ def check_settings(ctx: Context) -> Outcome:
     if budget:
         if not 1024 <= budget < max_tokens:
             return failed(
-                f"thinking_budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
+                f"thinking budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
                 "max-tokens-range",
-                fix="Set thinking_budget between 1024 and max_tokens - 1 (FCLAUDE_THINKING_BUDGET).",
+                fix="Set a thinking budget between 1024 and max_tokens - 1, or adaptive "
+                "(--thinking, FCLAUDE_THINKING).",
             )
         parts.append(f"thinking {budget}")
         if r.api == "messages":

@@ -18,6 +18,7 @@ JSON_KEYS = {
     "api",
     "stop_reason",
     "usage",
+    "cost_usd",
     "request_id",
     "region",
     "latency_ms",
@@ -55,6 +56,8 @@ def test_json_schema(fclaude: Fclaude, api: str) -> None:
     )
     assert doc["stop_reason"] == "end_turn" and doc["incomplete"] is False and doc["thinking"] is None
     assert doc["usage"]["input_tokens"] > 0 and doc["usage"]["output_tokens"] > 0
+    assert doc["usage"]["cache_creation_input_tokens"] == 0 and doc["usage"]["cache_read_input_tokens"] == 0
+    assert doc["cost_usd"] > 0  # claude-sonnet-4-5's list prices are in the catalog
     assert doc["region"] == "East US 2" and doc["request_id"]
     assert 0 <= doc["latency_ms"]["first_token"] <= doc["latency_ms"]["total"]
 

@@ -45,7 +45,8 @@ def test_on_a_terminal_the_block_wraps_to_the_width(fclaude_proc: Fclaude, emu: 
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
-    text = ANSI.sub("", child.before.replace("\r\n", "\n"))
+    # the live status line ("waiting for the answer…") is erased with CR + erase-line before the error
+    text = ANSI.sub("", re.sub(r"[^\n]*\r\x1b\[2K", "", child.before.replace("\r\n", "\n")))
     lines = [line for line in text.splitlines() if line]
     assert lines[0].startswith("fclaude: The request failed")
     assert all(len(line) <= width for line in lines), lines
