@@ -13,6 +13,18 @@ if TYPE_CHECKING:
     from foundry_cli.history.store import Status
 
 
+#: the profile name history records for a ``--emulator``/``--scenario`` run (it has no profile)
+EMULATOR_PROFILE = "(emulator)"
+
+
+def profile_label(resolved: Settings) -> str | None:
+    """The profile a turn is stored under: its profile, or :data:`EMULATOR_PROFILE` for a try-it
+    run against the built-in emulator (never None for those: ``history list`` marks them)."""
+    if resolved.values["endpoint"].source.startswith("emulator"):
+        return EMULATOR_PROFILE
+    return resolved.profile
+
+
 def record(
     resolved: Settings,
     req: Request,
@@ -32,7 +44,7 @@ def record(
         system=req.system,
         deployment=req.deployment,
         api=resolved.api,
-        profile=resolved.profile,
+        profile=profile_label(resolved),
         error=error,
         attachments=[
             {"name": a.name, "media_type": a.media_type, "sha256": a.sha256, "bytes": str(len(a.data))}

@@ -68,6 +68,26 @@ def _when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
+#: the fields that hold a Unix time in the store, shown as ISO 8601 in JSON
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+def _iso(record: Any) -> dict[str, Any]:
+    """A stored record as a JSON object, its times in ISO 8601 (UTC, millisecond precision)."""
+    import datetime as dt
+
+    doc = asdict(record)
+    for key in TIMESTAMPS:
+        if isinstance(doc.get(key), int | float):
+            try:
+                when = dt.datetime.fromtimestamp(doc[key], tz=dt.timezone.utc)
+            except (OverflowError, ValueError, OSError):  # a hand-edited row: no time to show
+                doc[key] = None
+                continue
+            doc[key] = when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return doc
+
+
 def _conversation(store: HistoryStore, conversation_id: int) -> tuple[Any, list[Any]]:
     found = store.conversations(limit=1, conversation_id=conversation_id)
     if not found:
@@ -96,7 +116,7 @@ def history_list(
         rows = store.conversations(limit=limit, profile=profile, search=search)
     out = Output()
     if json_out:
-        out.json([asdict(r) for r in rows])
+        out.json([_iso(r) for r in rows])
         return
     if not rows:
         out.note("no conversations in history" + (" match" if profile or search else "") + ".")
@@ -109,7 +129,11 @@ def history_list(
 
 @app.command("show")
 def history_show(conversation_id: IdArg, json_out: ShowJsonOpt = False) -> None:
-    """Show one conversation with every turn."""
+    """Show one conversation with every turn.
+
+    On a terminal the markdown is rendered, through a pager ($PAGER, else `less -R`) when it is
+    longer than the screen; piped, it is the markdown as it is (as `export` prints it).
+    """
     _print_conversation(conversation_id, json_out=json_out, raw=False)
 
 
@@ -122,9 +146,60 @@ def _print_conversation(conversation_id: int, *, json_out: bool, raw: bool) -> N
         summary, turns = _conversation(store, conversation_id)
     out = Output()
     if json_out:
-        out.json({**asdict(summary), "turns": [asdict(t) for t in turns]})
+        out.json({**_iso(summary), "turns": [_iso(t) for t in turns]})
+    elif not raw and out.live:
+        _page(out, render_markdown(out, to_markdown(summary, turns)))
     else:
         out.text(to_markdown(summary, turns), raw=raw)
+
+
+def render_markdown(out: Output, text: str) -> str:
+    """``text`` rendered as the answers are on a terminal (rich markdown, terminal-safe first)."""
+    import io
+
+    from foundry_cli.render.console import make_console
+    from foundry_cli.render.markdown import markdown_document
+    from foundry_cli.sanitize import terminal_safe
+
+    console = make_console(out.stdout, env=out.env, width=out.width)
+    buffer = io.StringIO()
+    console.file = buffer
+    console.print(markdown_document(terminal_safe(text)))
+    return buffer.getvalue()
+
+
+def pager_command(env: Any) -> list[str]:
+    """``$PAGER`` split as a shell would, else ``less -R`` (which shows the colours)."""
+    import shlex
+
+    return shlex.split(env.get("PAGER", "").strip() or "less -R")
+
+
+def _page(out: Output, text: str) -> None:
+    """``text`` on the terminal: through the pager when it does not fit on one screen, else as it
+    is; as it is, too, when the pager cannot be started."""
+    import os
+    import subprocess
+
+    try:
+        rows = os.get_terminal_size(out.stdout.fileno()).lines
+    except (AttributeError, ValueError, OSError):
+        rows = 0
+    if rows and text.count("\n") >= rows:
+        out.flush()
+        try:
+            pager = subprocess.Popen(pager_command(out.env), stdin=subprocess.PIPE, text=True)
+        except (OSError, ValueError):
+            pager = None  # no such pager: print it all instead
+        if pager is not None and pager.stdin is not None:
+            try:
+                with pager.stdin:
+                    pager.stdin.write(text)
+            except BrokenPipeError:  # the reader quit the pager before the end
+                pass
+            pager.wait()
+            return
+    out.text(text, raw=True)  # rendered from terminal-safe text: only rich's own escape codes
 
 
 @app.command("export")

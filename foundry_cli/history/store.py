@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shlex
 import sqlite3
 import stat
@@ -409,15 +410,44 @@ def _summary(r: Sequence[Any]) -> ConversationSummary:
     )
 
 
+_ATX_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def demote_headings(text: str, levels: int = 2) -> str:
+    """``text`` with its ATX headings ``levels`` down (``#`` becomes ``###``, at most ``######``),
+    code fences left alone: an answer's own headings then nest under the turn's ``##`` heading
+    instead of reading as new turns."""
+    out: list[str] = []
+    fence = ""  # the open fence's marker ("```", "~~~~"), or "" outside a fence
+    for line in text.split("\n"):
+        if fence:
+            stripped = line.strip()
+            if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+                fence = ""
+        elif m := _FENCE_OPEN.match(line):
+            fence = m.group(1)
+        elif m := _ATX_HEADING.match(line):
+            hashes = "#" * min(6, len(m.group(2)) + levels)
+            line = m.group(1) + hashes + line[m.end() :]
+        out.append(line)
+    return "\n".join(out)
+
+
 def to_markdown(summary: ConversationSummary, turns: Sequence[Turn]) -> str:
-    """A conversation as markdown (``history export --format markdown``, chat's ``/save``)."""
+    """A conversation as markdown (``history export --format markdown``, chat's ``/save``).
+
+    The conversation is ``#``, each prompt and answer ``##``; headings inside a prompt or an answer
+    are moved two levels down (:func:`demote_headings`), so they never read as a turn of their own.
+    """
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.created_at))
     parts = [f"# {summary.title or 'Conversation'}", "", f"*{when} · profile {summary.profile or '-'}*", ""]
     for t in turns:
         if t.system:
-            parts += ["**System:**", "", t.system, ""]
-        parts += [f"## You ({t.seq})", "", t.prompt, "", f"## {t.deployment or 'Claude'}", ""]
-        parts += [t.answer or "*(no answer)*", ""]
+            parts += ["**System:**", "", demote_headings(t.system), ""]
+        parts += [f"## You ({t.seq})", "", demote_headings(t.prompt), ""]
+        parts += [f"## {t.deployment or 'Claude'}", ""]
+        parts += [demote_headings(t.answer) if t.answer else "*(no answer)*", ""]
         if t.status != "complete":
             parts += [f"*[{t.status}{': ' + t.error if t.error else ''}]*", ""]
     return "\n".join(parts).rstrip() + "\n"

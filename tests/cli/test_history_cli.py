@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -164,4 +165,112 @@ def test_history_show_on_a_real_terminal_is_sanitized(fclaude: Fclaude) -> None:
     out = child.before or ""
     assert child.exitstatus == 0, out
     assert "evil answer" in out and "done" in out
-    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    # rendered markdown carries the renderer's own colours (SGR), nothing of the stored sequences
+    assert "\x1b]52" not in out and "\x1b[2J" not in out and "\x07" not in out and "\x9b" not in out
+    assert not re.search(r"\x1b(?!\[[0-9;]*m)", out), "no escape sequence but SGR colour"
+
+
+# --- show renders and pages on a terminal; export stays raw; headings; timestamps; emulator runs ---
+
+ANSWER = "# Overview\n\nIntro.\n\n## Details\n\n```python\n# a comment, not a heading\n```\n\n" + "\n\n".join(
+    f"Paragraph {i}." for i in range(60)
+)
+
+
+def _store(answer: str, prompt: str = "a question") -> int:
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.history.store import HistoryStore, Turn
+
+    paths = get_paths()
+    paths.history_db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with HistoryStore(paths.history_db) as store:
+        cid, _ = store.add_turn(Turn(prompt=prompt, answer=answer, deployment="dep"))
+    return cid
+
+
+def _show_on_a_pty(fclaude: Fclaude, cid: int, tmp_path: Path) -> tuple[str, str | None]:
+    """`history show CID` on a 24-row terminal whose $PAGER saves what it is given; (what the
+    terminal shows, what the pager got or None)."""
+    paged = tmp_path / "paged.txt"
+    pager = f"sh -c 'cat > {paged}; echo PAGER-RAN'"
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "foundry_cli", "history", "show", str(cid)],
+        env={
+            **{k: v for k, v in fclaude.env.items() if k != "COLUMNS"},
+            "TERM": "xterm-256color",
+            "PAGER": pager,
+        },
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(24, 80),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    return child.before or "", paged.read_text() if paged.exists() else None
+
+
+def test_show_pages_a_long_conversation_rendered(fclaude: Fclaude, tmp_path: Path) -> None:
+    screen, paged = _show_on_a_pty(fclaude, _store(ANSWER), tmp_path)
+    assert "PAGER-RAN" in screen and paged is not None, "longer than the screen: through $PAGER"
+    assert "Paragraph 59." in paged and "\x1b[" in paged, "rendered, with colour for less -R"
+    assert "## You (1)" not in paged and "You (1)" in paged, "markdown is rendered, not shown as source"
+
+
+def test_show_prints_a_short_conversation_without_a_pager(fclaude: Fclaude, tmp_path: Path) -> None:
+    screen, paged = _show_on_a_pty(fclaude, _store("Short answer."), tmp_path)
+    assert paged is None and "PAGER-RAN" not in screen
+    assert "Short answer." in screen and "## You (1)" not in screen
+
+
+def test_show_piped_is_the_markdown_without_a_pager(fclaude: Fclaude, tmp_path: Path) -> None:
+    cid = _store(ANSWER)
+    marker = tmp_path / "pager-ran"
+    r = fclaude("history", "show", str(cid), PAGER=f"touch {marker}")
+    assert r.exit_code == 0 and not marker.exists()
+    assert "## You (1)" in r.stdout and "\x1b" not in r.stdout
+
+
+def test_exported_headings_do_not_clash_with_the_answers(fclaude: Fclaude) -> None:
+    cid = _store(ANSWER, prompt="# my own heading\nquestion")
+    md = fclaude("history", "export", str(cid)).stdout
+    top = [line for line in md.splitlines() if re.match(r"#{1,2} ", line)]
+    top.remove("# a comment, not a heading")  # inside the code block
+    assert top == ["# # my own heading question", "## You (1)", "## dep"], "only the turn markers are ##"
+    assert "### Overview" in md and "#### Details" in md and "### my own heading" in md
+    assert "# a comment, not a heading" in md.splitlines(), "code blocks are left as they are"
+
+
+def test_json_timestamps_are_iso_8601(fclaude: Fclaude) -> None:
+    import datetime as dt
+
+    cid = _store("An answer.")
+    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+    [row] = history(fclaude)
+    doc = show(fclaude, cid)
+    exported = json.loads(fclaude("history", "export", str(cid), "-f", "json").stdout)
+    for when in (row["created_at"], row["updated_at"], doc["created_at"], doc["turns"][0]["created_at"]):  # type: ignore[index]
+        assert isinstance(when, str) and iso.match(when), when
+    assert exported["created_at"] == doc["created_at"]
+    stamp = dt.datetime.fromisoformat(str(row["created_at"]).replace("Z", "+00:00"))
+    assert abs((dt.datetime.now(dt.timezone.utc) - stamp).total_seconds()) < 600
+
+
+def test_emulator_runs_are_recorded_as_such() -> None:
+    """A --emulator run has no profile; its turns say "(emulator)", not None."""
+    from foundry_cli.api.types import Message, Request
+    from foundry_cli.cli._history import EMULATOR_PROFILE, record
+    from foundry_cli.cli._state import AppState, emulator_overrides
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.config.settings import resolve
+    from foundry_cli.history.store import HistoryStore
+
+    with emulator_overrides(AppState(emulator=True)) as overrides:
+        settings = resolve(profile=None, overrides=overrides)
+        req = Request(deployment="claude-sonnet-4-5", messages=(Message("user", "hi"),), max_tokens=8)
+        assert record(settings, req, None, "error", error="x") is not None
+        with HistoryStore(get_paths().history_db) as store:
+            [summary] = store.conversations(limit=5)
+            [turn] = store.turns(summary.id)
+    assert settings.profile is None and summary.profile == EMULATOR_PROFILE == turn.profile
