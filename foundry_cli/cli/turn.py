@@ -110,8 +110,8 @@ def build_request(
     )
     plan = plan_request(model, wanted)
     if isinstance(plan, Refusal):
-        which = name if model is None or model.id == name else f"{name} ({model.id})"
-        raise UsageError(f"{which}: {plan}", row=plan.row)
+        behind = f"deployment {name} runs {model.id}: " if model is not None and model.id != name else ""
+        raise UsageError(f"{behind}{plan}", row=plan.row)
     for text in plan.notes:
         if note is not None:
             note(text)
