@@ -178,7 +178,10 @@ class HostileServer:
 
     def __init__(self) -> None:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hostile", daemon=True)
+        # a short poll interval: shutdown() waits for the next poll (0.5 s by default, on every test)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="hostile", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
