@@ -324,6 +324,21 @@ class Repl:
             return
         self.deployment = arg
         self._say(f"Deployment for the next turns: {arg}")
+        self._check_deployment(arg)
+
+    def _check_deployment(self, name: str) -> None:
+        """Warn (never refuse) when the resource's deployments are known and ``name`` is not one."""
+        from foundry_cli.cli.models import known_deployment_names, suggest
+
+        try:
+            names = known_deployment_names(self.resolved, self.debug)
+        except FclaudeError:
+            return  # unknown list: nothing to check against
+        if not names or name in names:
+            return
+        best = suggest(name, names)
+        hint = f"did you mean {best!r}?" if best else f"known deployments: {', '.join(names)}."
+        self._say(f"Warning: no deployment named {name!r} is known on this resource; {hint}")
 
     def cmd_system(self, arg: str) -> None:
         if not arg:

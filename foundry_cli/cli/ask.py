@@ -172,6 +172,10 @@ def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
     from foundry_cli.cli.turn import cost_usd
 
     result, error = outcome.result, outcome.error
+    if error is not None and outcome.status == "error" and not _emulated(settings):
+        from foundry_cli.cli.models import with_suggestion  # a misspelt -m: "did you mean ...?"
+
+        error = with_suggestion(error, settings, outcome.request.deployment)
     if json_out and result is not None and outcome.status not in ("error", "interrupted"):
         _print_json(result_json(result, cost_usd=cost_usd(settings, result)))
     if outcome.status == "complete":
@@ -196,6 +200,11 @@ def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
     if outcome.status == "incomplete":
         what = "The answer is incomplete" if outcome.shown else "No answer arrived"
     return report(error, sys.stderr, what=what, shown=outcome.shown)
+
+
+def _emulated(settings: Settings) -> bool:
+    """A --emulator/--scenario run: its deployments are the emulator's, never the user's cache."""
+    return settings.values["endpoint"].source.startswith("emulator")
 
 
 def interrupted_json(message: str, request_id: str | None = None) -> dict[str, object]:

@@ -106,6 +106,50 @@ def not_found_error(name: str, candidates: list[str], where: str) -> ApiError:
     return ApiError(text, status=404, code="DeploymentNotFound", row="deployment-not-found")
 
 
+def known_deployment_names(resolved: Settings, debug: bool = False) -> list[str]:
+    """The resource's deployment names when they are known cheaply: the control plane's list when it
+    is configured, else the names this profile has seen (``fclaude models`` and every answer write
+    them to ``deployments.json`` in the cache folder). Empty when neither knows any."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.connect import management_unavailable_reason
+    from foundry_cli.learned import known_deployments
+
+    if resolved.subscription_id and management_unavailable_reason(resolved) is None:
+        found = from_control_plane(resolved, debug)
+        if isinstance(found, Listing):
+            return found.names
+    return known_deployments(get_paths(), resolved.profile)
+
+
+def with_suggestion(error: FclaudeError, resolved: Settings, name: str, debug: bool = False) -> FclaudeError:
+    """A deployment-not-found error for ``name`` that names the closest known deployments (as
+    ``models -m`` does); any other error, or one with no known names to offer, as it is."""
+    from foundry_cli.doctor.table import classify
+
+    row = classify(error)
+    if row is None or row.id != "deployment-not-found":
+        return error
+    names = [n for n in known_deployment_names(resolved, debug) if n != name]
+    if not names:
+        return error
+    better = not_found_error(name, names, _host(resolved) or "the resource")
+    better.request_id = getattr(error, "request_id", None)
+    return better
+
+
+def _remember(resolved: Settings, listing: Listing) -> None:
+    """Keep the names ``models`` found in the cache folder, for suggestions (``ask -m``, ``/model``)
+    and completions: the control plane's list replaces what was known; a probe adds its one name."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import remember
+
+    found = {d["deployment"]: d["model"] for d in listing.deployed}
+    if listing.source == "control-plane":
+        remember(get_paths(), resolved.profile, found, "control-plane", replace=True)
+    elif found:
+        remember(get_paths(), resolved.profile, found, "response")
+
+
 def _host(resolved: Settings) -> str:
     endpoint = resolved.endpoint
     return (urlsplit(endpoint.root).hostname or "") if endpoint is not None else ""
@@ -366,6 +410,7 @@ def models(
         resolved = resolve({"deployment": model}, profile=s.profile, overrides=overrides)
         found = from_control_plane(resolved, s.debug)
         listing = found if isinstance(found, Listing) else by_probe(resolved, s.debug, found)
+        _remember(resolved, listing)
     out = Output()
     if json_out:
         out.json(listing_json(listing, all_))
