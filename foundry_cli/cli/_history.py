@@ -10,7 +10,7 @@ from foundry_cli.errors import FclaudeError
 if TYPE_CHECKING:
     from foundry_cli.api.types import Request, Result
     from foundry_cli.config.settings import Settings
-    from foundry_cli.history.store import Status
+    from foundry_cli.history.store import Status, Turn
 
 
 #: the profile name history records for a ``--emulator``/``--scenario`` run (it has no profile)
@@ -57,6 +57,7 @@ def record(
         turn.model = result.model
         turn.input_tokens = result.usage.input_tokens or None
         turn.output_tokens = result.usage.output_tokens or None
+        _cache_usage(turn, result)
         turn.stop_reason = result.stop_reason
         turn.request_id = result.request_id
         turn.region = result.region
@@ -68,6 +69,19 @@ def record(
     except (FclaudeError, OSError) as exc:
         sys.stderr.write(f"fclaude: warning: the turn was not saved to history ({exc}).\n")
         return None
+
+
+def _cache_usage(turn: Turn, result: Result) -> None:
+    """The prompt-cache columns: the totals whenever the service reported usage (0 = nothing was
+    cached or read), the 5m/1h split of the writes only when it gave one; None = unknown."""
+    u = result.usage
+    if not (u.input_tokens or u.output_tokens or u.cache_creation_input_tokens or u.cache_read_input_tokens):
+        return  # no usage arrived (an error before message_start, an interrupted connect)
+    turn.cache_creation_input_tokens = u.cache_creation_input_tokens
+    turn.cache_read_input_tokens = u.cache_read_input_tokens
+    if u.cache_creation_5m or u.cache_creation_1h:
+        turn.cache_creation_5m = u.cache_creation_5m
+        turn.cache_creation_1h = u.cache_creation_1h
 
 
 def forget(turn_id: int | None) -> None:

@@ -68,9 +68,23 @@ def _m002_latency_region_attachments(db: sqlite3.Connection) -> None:
     )
 
 
+def _m003_cache_usage(db: sqlite3.Connection) -> None:
+    # prompt-cache usage; NULL on rows stored before (unknown, not zero)
+    _run(
+        db,
+        """
+        ALTER TABLE turns ADD COLUMN cache_creation_input_tokens INTEGER;
+        ALTER TABLE turns ADD COLUMN cache_creation_5m INTEGER;
+        ALTER TABLE turns ADD COLUMN cache_creation_1h INTEGER;
+        ALTER TABLE turns ADD COLUMN cache_read_input_tokens INTEGER;
+        """,
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_latency_region_attachments", _m002_latency_region_attachments),
+    ("003_cache_usage", _m003_cache_usage),
 )
 
 

@@ -130,6 +130,12 @@ class Turn:
     profile: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    #: prompt-cache usage: tokens written (with the 5m/1h split when the service gave it) and read;
+    #: None on turns stored before these were recorded (unknown, not zero)
+    cache_creation_input_tokens: int | None = None
+    cache_creation_5m: int | None = None
+    cache_creation_1h: int | None = None
+    cache_read_input_tokens: int | None = None
     stop_reason: str | None = None
     request_id: str | None = None
     region: str | None = None
@@ -343,7 +349,10 @@ _TEXT = (
     *("prompt", "answer", "status", "system", "model", "deployment", "api", "profile"),
     *("stop_reason", "request_id", "region", "error"),
 )
-_INTS = ("id", "conversation_id", "seq", "input_tokens", "output_tokens")
+_INTS = (
+    *("id", "conversation_id", "seq", "input_tokens", "output_tokens"),
+    *("cache_creation_input_tokens", "cache_creation_5m", "cache_creation_1h", "cache_read_input_tokens"),
+)
 _FLOATS = ("created_at", "first_token_ms", "total_ms")
 
 
