@@ -41,5 +41,7 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-# the CLI runner fixtures (tests/cli, tests/fidelity)
+# the CLI runner fixtures (tests/cli, tests/fidelity) and the hostile server (a server that answers
+# exactly what a test scripts)
+from tests.hostile import hostile  # noqa: E402, F401
 from tests.support import base_env, emu, fclaude, fclaude_proc, idp, module_emu, sp_env  # noqa: E402, F401

@@ -9,6 +9,7 @@ and azure-identity's own), and take the environment as a parameter where tests n
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -317,6 +318,8 @@ class Settings:
     api_key: str | None = field(repr=False)
     client_secret: str | None = field(repr=False)
     ad_token: str | None = field(repr=False)
+    #: (setting, the env var that won, an env var it overrode) where two set different values
+    conflicts: tuple[tuple[str, str, str], ...] = ()
 
     def source(self, name: str) -> str:
         return self.values[name].source
@@ -343,7 +346,8 @@ class Settings:
 
     def replace(self, **changes: Value) -> Settings:
         """A copy with some settings replaced (value and source), e.g. a control-plane scope."""
-        return _build(self.profile, {**self.values, **changes}, self.endpoint, self.shadowed)
+        built = _build(self.profile, {**self.values, **changes}, self.endpoint, self.shadowed)
+        return dataclasses.replace(built, conflicts=self.conflicts)
 
 
 #: the settings that are attributes of :class:`Settings` under their own name
@@ -356,6 +360,11 @@ def _build(
     endpoint: Endpoint | None,
     shadowed: tuple[tuple[str, str], ...],
 ) -> Settings:
+    from foundry_cli.redact import register_secret
+
+    for s in SETTINGS:  # every secret is known to the scrubber the moment it is resolved
+        if s.secret and isinstance(values[s.name].value, str):
+            register_secret(values[s.name].value)
     typed: dict[str, Any] = {name: values[name].value for name in TYPED_NAMES}
     return Settings(profile=profile, endpoint=endpoint, values=dict(values), shadowed=shadowed, **typed)
 
@@ -498,4 +507,28 @@ def resolve(
         secrets = read_profile_secrets(paths, name, env)
     values, shadowed = _layer(name, saved, flags or {}, overrides or {}, env, secrets or {})
     endpoint = _derive_from_endpoint(values)
-    return _build(name, values, endpoint, tuple(shadowed))
+    settings = _build(name, values, endpoint, tuple(shadowed))
+    conflicts = tuple(c for c in env_conflicts(env) if values[c[0]].source == f"env {c[1]}")
+    return dataclasses.replace(settings, conflicts=conflicts) if conflicts else settings
+
+
+def env_conflicts(env: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """Settings that two environment variables set to different values: (setting, the variable
+    that wins by the registry's order, a variable it overrides). Endpoints are compared by the
+    resource they name (``myres`` and ``https://myres.services.ai.azure.com`` agree)."""
+    found = []
+    for s in SETTINGS:
+        given = [(var, env[var].strip()) for var in s.env if env.get(var, "").strip()]
+        for var, raw in given[1:]:
+            if not _same(s, given[0][1], raw):
+                found.append((s.name, given[0][0], var))
+    return found
+
+
+def _same(s: Setting, a: str, b: str) -> bool:
+    try:
+        if s.name == "endpoint":
+            return normalise_endpoint(a).root == normalise_endpoint(b).root
+        return bool(s.coerce(a) == s.coerce(b))
+    except (ValueError, ConfigError):
+        return a == b
