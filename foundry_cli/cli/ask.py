@@ -134,6 +134,7 @@ def ask(
     """
     from foundry_cli.api.attachments import load
     from foundry_cli.api.types import Message
+    from foundry_cli.cli.profile import note_conflicts
     from foundry_cli.cli.turn import build_request, request_flags, run_turn
     from foundry_cli.config.settings import resolve
 
@@ -145,6 +146,7 @@ def ask(
     flags = request_flags(model, max_tokens, thinking, temperature, api, effort, cache)
     with emulator_overrides(s) as overrides:
         settings = resolve(flags, profile=s.profile, overrides=overrides)
+        note_conflicts(settings)  # two environment variables disagree: say which one won
         req = build_request(
             settings,
             (Message("user", text, attachments=attachments),),

@@ -93,6 +93,7 @@ def chat(
         )
     from foundry_cli.api.attachments import load
     from foundry_cli.cli._repl import Repl
+    from foundry_cli.cli.profile import note_conflicts
     from foundry_cli.config.settings import resolve
 
     s = state(ctx, profile, debug, emulator_, scenario)
@@ -100,6 +101,7 @@ def chat(
     flags = request_flags(model, max_tokens, thinking, temperature, api, effort, cache)
     with emulator_overrides(s) as overrides:
         resolved = resolve(flags, profile=s.profile, overrides=overrides)
+        note_conflicts(resolved)  # two environment variables disagree: say which one won
         repl = Repl(
             resolved,
             system=system,

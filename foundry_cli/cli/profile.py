@@ -52,7 +52,8 @@ ListJsonOpt = Annotated[
     ),
 ]
 ShowJsonOpt = Annotated[
-    bool, typer.Option("--json", help='Print one JSON object: {"profile", "settings", "warnings"}.')
+    bool,
+    typer.Option("--json", help='Print one JSON object: {"profile", "settings", "warnings", "notes"}.'),
 ]
 
 
@@ -60,6 +61,27 @@ def _paths() -> Any:
     from foundry_cli.config.paths import get_paths
 
     return get_paths()
+
+
+def conflict_notes(settings: Any) -> list[str]:
+    """One sentence per setting that two environment variables set to different values: which won."""
+    from foundry_cli.config.settings import SETTING_BY_NAME
+
+    notes = []
+    for name, winner, loser in settings.conflicts:
+        order = ", ".join(SETTING_BY_NAME[name].env)
+        notes.append(
+            f"${winner} and ${loser} both set {name}, to different values; ${winner} wins "
+            f"(the order is {order}). Unset the one you do not mean."
+        )
+    return notes
+
+
+def note_conflicts(settings: Any) -> None:
+    """The conflict notes on stderr (``ask``, ``chat``, ``profile show``)."""
+    out = Output()
+    for note in conflict_notes(settings):
+        out.note(note)
 
 
 def require_profile(paths: Any, name: str) -> None:
@@ -145,6 +167,7 @@ def profile_show(name: NameArg = None, json_out: ShowJsonOpt = False) -> None:
             out["settings"][s.name] = {"value": v.value, "source": v.source}
     for setting, var in resolved.shadowed:
         out["warnings"].append(f"${var} overrides the profile's saved {setting}")
+    out["notes"] = conflict_notes(resolved)
     if resolved.endpoint is not None and resolved.endpoint.notes:
         out["warnings"] += [f"endpoint: {n}" for n in resolved.endpoint.notes]
     sink = Output()
@@ -158,6 +181,8 @@ def profile_show(name: NameArg = None, json_out: ShowJsonOpt = False) -> None:
     )
     for w in out["warnings"]:
         sink.warning(w)
+    for note in out["notes"]:
+        sink.note(note)
 
 
 @app.command("use")

@@ -393,3 +393,29 @@ def test_profile_remove_asks_on_a_terminal(
     child.close()
     assert child.exitstatus == (1 if kept else 0), child.before
     assert ("work" in defaults(bare)) is kept
+
+
+CONFLICT = {"ANTHROPIC_FOUNDRY_RESOURCE": "resa", "AZURE_API_BASE": "https://resb.services.ai.azure.com"}
+
+
+def test_two_env_vars_that_disagree_say_which_one_won(fclaude: Fclaude, bare: Fclaude, emu: Emulator) -> None:
+    # ask: FCLAUDE_ENDPOINT (the emulator) wins over both, so only the deployment pair is noted
+    r = fclaude("ask", "hi", FCLAUDE_DEPLOYMENT="claude-sonnet-4-5", FCLAUDE_MODEL="claude-haiku-4-5")
+    assert r.exit_code == 0, r.stderr
+    assert "$FCLAUDE_DEPLOYMENT and $FCLAUDE_MODEL both set deployment" in r.stderr
+    assert "$FCLAUDE_DEPLOYMENT wins" in r.stderr and "endpoint" not in r.stderr
+    shown = bare("profile", "show", "--json", **CONFLICT)
+    doc = json.loads(shown.stdout)
+    assert doc["settings"]["endpoint"] == {"value": "resa", "source": "env ANTHROPIC_FOUNDRY_RESOURCE"}
+    [note] = doc["notes"]
+    assert note.startswith("$ANTHROPIC_FOUNDRY_RESOURCE and $AZURE_API_BASE both set endpoint")
+    table = bare("profile", "show", **CONFLICT)
+    assert "note: $ANTHROPIC_FOUNDRY_RESOURCE and $AZURE_API_BASE" in table.stderr
+    # the same resource in two forms is no conflict
+    same = bare(
+        "profile",
+        "show",
+        ANTHROPIC_FOUNDRY_RESOURCE="resa",
+        AZURE_API_BASE="https://resa.services.ai.azure.com",
+    )
+    assert "both set" not in same.stderr

@@ -161,7 +161,7 @@ def test_every_registry_entry_is_a_typed_attribute(tmp_path: Path) -> None:
 
     from foundry_cli.config.settings import SETTINGS, Settings
 
-    meta = {"profile", "endpoint", "values", "shadowed"}
+    meta = {"profile", "endpoint", "values", "shadowed", "conflicts"}
     fields = {f.name for f in dataclasses.fields(Settings)} - meta
     assert fields == {s.name for s in SETTINGS} - {"endpoint"}
     hints = typing.get_type_hints(Settings)
