@@ -10,7 +10,6 @@ and azure-identity's own), and take the environment as a parameter where tests n
 from __future__ import annotations
 
 import dataclasses
-import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
