@@ -49,6 +49,7 @@ def test_scenario_names_cover_the_error_table() -> None:
         "healthy", "long", "key-invalid", "key-auth-disabled", "deployment-not-found", "endpoint-shape",
         "project-not-found", "api-version", "rate-limit", "overloaded", "overloaded-midstream", "stream-cut",
         "stall", "html-proxy", "server-error", "garbage", "region", "max-tokens", "thinking-tools", "refusal",
+        "network-restricted", "prompt-too-long",
     }  # fmt: skip
     assert set(SCENARIOS) == expected
     assert all(isinstance(d, str) and d and "\n" not in d for d in SCENARIOS.values())
