@@ -88,6 +88,16 @@ def doctor(
             help="Write a redacted support bundle (JSON) to FILE (- = stdout); no secrets.",
         ),
     ] = None,
+    format_: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table, github or azure-pipelines: also write each failure and warning as a CI "
+            "annotation (github: and a summary to $GITHUB_STEP_SUMMARY). Default: github when "
+            "GITHUB_ACTIONS=true, azure-pipelines when TF_BUILD=True, else table.",
+        ),
+    ] = None,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
     emulator_: EmulatorOpt = False,
@@ -116,15 +126,20 @@ def doctor(
     ]
     if len(dashes) > 1:
         raise UsageError(f"{' and '.join(dashes)} would all write to stdout; give a FILE to all but one.")
-    s = state(ctx, profile, debug, emulator_, scenario)
     from foundry_cli.doctor import report as rep
+
+    if format_ is not None and format_ not in rep.FORMATS:
+        raise UsageError(f"Unknown --format {format_!r}; valid formats: {', '.join(rep.FORMATS)}.")
+    fmt = format_ or rep.detect_format(os.environ)
+    s = state(ctx, profile, debug, emulator_, scenario)
 
     # a report on stdout (`--bundle -`, `--junit -`) moves the table to stderr
     out = Output(stdout=sys.stderr) if dashes and not json_out else Output()
     # the table is printed as the checks finish; --json and --check print once, at the end
     # (no spinner with --debug: the trace on stderr would tear its line)
     ids = [c.id for c in CHECKS]
-    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and not checks else None
+    ci = fmt != "table"
+    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and not checks and not ci else None
     with live or contextlib.nullcontext():
         report, doctor_ctx, env = _run(s, checks=checks, offline=offline, strict=strict, live=live)
         secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
@@ -137,10 +152,45 @@ def doctor(
     if json_out:
         out.text(rep.json_text(report, secrets))
     elif live is None:
-        out.text(rep.scrub(table(report, out, secrets), secrets), raw=True)  # composed: already safe
+        text = rep.scrub(table(report, out, secrets), secrets)
+        out.text(_defang(text) if ci else text, raw=True)  # composed: already safe
+    if ci:
+        _ci_report(fmt, report, secrets, to_stderr=bool(dashes or json_out))
     out.flush()
     if not report.ok:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _ci_report(fmt: str, report: Report, secrets: Sequence[str], *, to_stderr: bool) -> None:
+    """The CI annotations (on stdout, where the runner reads them; on stderr when stdout holds a
+    report) and, in GitHub Actions, the markdown summary appended to ``$GITHUB_STEP_SUMMARY``."""
+    from foundry_cli.doctor import report as rep
+
+    stream = sys.stderr if to_stderr else sys.stdout
+    if fmt == "github":
+        stream.write(rep.github_annotations(report, secrets))
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                rep.append_summary(Path(summary), rep.step_summary(report, secrets))
+            except OSError as exc:
+                Output().warning(f"cannot append the summary to {summary}: {exc.strerror or exc}")
+    else:
+        stream.write(rep.azure_issues(report, secrets))
+    stream.flush()
+
+
+def _defang(text: str) -> str:
+    """The table for a CI log: a line that would read as a workflow or logging command (``::...``,
+    ``##vso[``, ``##[``) once its indent is trimmed gets a space after its first character, so text
+    from the server can never issue one."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        bare = line.lstrip()
+        if bare.startswith(("::", "##")):
+            cut = len(line) - len(bare) + 1
+            lines[i] = line[:cut] + " " + line[cut:]
+    return "\n".join(lines)
 
 
 def _write(path: Path, text: str, what: str, out: Output) -> None:

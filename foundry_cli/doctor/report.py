@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from foundry_cli.doctor.checks import Context
+from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.doctor.runner import CheckResult, Report
 
 SCHEMA_KEYS = ("id", "title", "status", "detail", "row", "fix", "duration_ms")
@@ -261,3 +262,152 @@ def write_private(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+# --- CI formats: GitHub Actions workflow commands, Azure Pipelines logging commands ------------
+
+#: ``--format`` values; ``table`` is the default outside CI
+FORMATS = ("table", "github", "azure-pipelines")
+#: the longest annotation message (GitHub shows about this much; the step summary has the rest)
+ANNOTATION_LIMIT = 900
+
+
+def detect_format(env: Mapping[str, str]) -> str:
+    """The CI format the environment asks for: ``github`` inside GitHub Actions
+    (``GITHUB_ACTIONS=true``), ``azure-pipelines`` inside Azure Pipelines (``TF_BUILD=True``),
+    else ``table``."""
+    if env.get("GITHUB_ACTIONS", "").lower() == "true":
+        return "github"
+    if env.get("TF_BUILD", "").lower() == "true":
+        return "azure-pipelines"
+    return "table"
+
+
+def _plain(text: str, secrets: Iterable[str], limit: int | None = None) -> str:
+    """Untrusted text for a CI log: secrets scrubbed, controls removed, folded onto one line."""
+    from foundry_cli.sanitize import one_line
+
+    return one_line(scrub(text, secrets), limit)
+
+
+def gh_data(text: str) -> str:
+    """A GitHub workflow command's message, escaped as the runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def gh_property(text: str) -> str:
+    """A GitHub workflow command's property value (``title=...``): ``:`` and ``,`` too."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def azp_data(text: str) -> str:
+    """An Azure Pipelines logging command's message (the agent decodes ``%AZP25`` to ``%``)."""
+    return text.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def azp_property(text: str) -> str:
+    """An Azure Pipelines logging command's property value: ``]`` and ``;`` too."""
+    return azp_data(text).replace("]", "%5D").replace(";", "%3B")
+
+
+def _issue_level(r: CheckResult, strict: bool) -> str | None:
+    """``error`` for a check that fails the run (a warning under --strict too), ``warning`` for a
+    warning, None for the rest."""
+    if _fails(r, strict):
+        return "error"
+    return "warning" if r.status == "warn" else None
+
+
+def _message(r: CheckResult, secrets: Iterable[str]) -> str:
+    parts = [r.detail]
+    if r.row and r.row in ROW_BY_ID:
+        parts.append(f"Row {r.row}: {ROW_BY_ID[r.row].cause}")
+    elif r.row:
+        parts.append(f"Row {r.row}.")
+    fix = r.fix or (ROW_BY_ID[r.row].fix if r.row and r.row in ROW_BY_ID else None)
+    if fix:
+        parts.append(f"Fix: {fix}")
+    return _plain(" ".join(p.rstrip() for p in parts), secrets, ANNOTATION_LIMIT)
+
+
+def _title(r: CheckResult, secrets: Iterable[str]) -> str:
+    row = f" ({r.row})" if r.row else ""
+    return _plain(f"fclaude doctor: {r.id}{row}", secrets, 200)
+
+
+def github_annotations(report: Report, secrets: Iterable[str] = ()) -> str:
+    """One ``::error title=...::message`` per failed check and ``::warning`` per warning (an error
+    under --strict), escaped per GitHub's workflow-command rules; "" when all passed."""
+    secrets = list(secrets)
+    lines = []
+    for r in report.results:
+        level = _issue_level(r, report.strict)
+        if level is not None:
+            title, message = gh_property(_title(r, secrets)), gh_data(_message(r, secrets))
+            lines.append(f"::{level} title={title}::{message}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def azure_issues(report: Report, secrets: Iterable[str] = ()) -> str:
+    """One ``##vso[task.logissue type=error;code=ROW]message`` per failed check, ``type=warning``
+    per warning, escaped per Azure Pipelines' logging-command rules; "" when all passed."""
+    secrets = list(secrets)
+    lines = []
+    for r in report.results:
+        level = _issue_level(r, report.strict)
+        if level is None:
+            continue
+        props = f"type={level};"
+        if r.row:
+            props += f"code={azp_property(_plain(r.row, secrets, 80))};"
+        message = f"{_title(r, secrets)}: {_message(r, secrets)}"
+        lines.append(f"##vso[task.logissue {props}]{azp_data(message)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+_MD_SPECIAL = frozenset("\\`*_{}[]<>|~&")
+
+
+def md_cell(text: str) -> str:
+    """Untrusted text as one markdown table cell: every markdown/HTML character backslash-escaped
+    (CommonMark lets any ASCII punctuation be escaped), so it renders as the text it is."""
+    return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in text)
+
+
+def step_summary(report: Report, secrets: Iterable[str] = ()) -> str:
+    """The markdown appended to ``$GITHUB_STEP_SUMMARY``: a verdict line and one table row per
+    check (status, check, detail, row, fix)."""
+    secrets = list(secrets)
+    icon = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "⏭️"}
+    counts = {k: sum(1 for r in report.results if r.status == k) for k in icon}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    verdict = "OK" if report.ok else "FAILED"
+    strict = " (--strict: warnings fail)" if report.strict else ""
+    profile = md_cell(_plain(report.profile or "(none)", secrets, 100))
+    lines = [
+        f"### fclaude doctor: {verdict}",
+        "",
+        f"Profile {profile}: {summary}{strict}.",
+        "",
+        "| | Check | Detail | Row | Fix |",
+        "|---|---|---|---|---|",
+    ]
+    for r in report.results:
+        fix = r.fix
+        if fix is None and r.row and r.status in ("warn", "fail"):
+            fix = ROW_BY_ID[r.row].fix if r.row in ROW_BY_ID else None
+        cells = [
+            f"{icon[r.status]} {r.status}",
+            md_cell(r.id),
+            md_cell(_plain(r.detail, secrets, 400)),
+            md_cell(_plain(r.row, secrets, 80)) if r.row else "",
+            md_cell(_plain(fix, secrets, 400)) if fix else "",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n"
+
+
+def append_summary(path: Path, text: str) -> None:
+    """Append to the step-summary file the runner gave (it exists; it is the runner's, not private)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
