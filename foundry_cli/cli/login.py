@@ -356,7 +356,7 @@ def _ask_secret(name: str, label: str, *, stored: bool) -> str:
     """The hidden prompt for the auth mode's secret. Empty keeps a stored one; without one, an empty
     API key is asked again (the client secret may come from a certificate or the environment)."""
     if stored:
-        return _ask(f"{label.capitalize()} (input hidden; Enter keeps the stored one)", secret=True)
+        return _ask(f"{label[0].upper()}{label[1:]} (input hidden; Enter keeps the stored one)", secret=True)
     if name == "client_secret":
         return _ask(
             "Client secret (input hidden; empty to use a certificate or the environment)", secret=True

@@ -260,7 +260,7 @@ def test_rerunning_login_offers_the_saved_values(
     child.sendline("")
     child.expect(r"Deployment name.*\[claude-haiku-4-5\]")
     child.sendline("")
-    child.expect("Enter keeps the stored one")
+    child.expect(r"API key \(input hidden; Enter keeps the stored one\)")
     child.sendline("")  # keep the stored key
     child.expect(pexpect.EOF)
     child.close()
