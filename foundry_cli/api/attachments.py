@@ -116,26 +116,7 @@ def load(paths: Iterable[str], stdin: bytes | None = None) -> tuple[Attachment, 
     out: list[Attachment] = []
     total = 0
     for raw in paths:
-        if raw == "-":
-            if stdin is None:
-                raise UsageError("-a - needs data on stdin.")
-            name, data = "stdin", stdin
-        else:
-            try:
-                path = Path(raw).expanduser()
-            except RuntimeError:  # ~nouser/...
-                raise UsageError(f"Cannot attach {raw}: that home folder does not exist.") from None
-            try:
-                data = _read_file(raw, path, TOTAL_LIMIT - total)
-            except FileNotFoundError:
-                raise UsageError(f"Cannot attach {raw}: no such file.") from None
-            except IsADirectoryError:
-                raise UsageError(f"Cannot attach {raw}: it is a folder.") from None
-            except PermissionError:
-                raise UsageError(f"Cannot attach {raw}: permission denied.") from None
-            except OSError as exc:
-                raise UsageError(f"Cannot attach {raw}: {exc.strerror or exc}.") from None
-            name = path.name
+        name, data = _one(raw, stdin, TOTAL_LIMIT - total)
         att = sniff(name, data)
         if len(data) > LIMITS[att.kind]:
             raise UsageError(_too_big(raw, len(data), LIMITS[att.kind], att.kind))
@@ -144,6 +125,32 @@ def load(paths: Iterable[str], stdin: bytes | None = None) -> tuple[Attachment, 
             raise UsageError(f"The attachments add up to more than {TOTAL_LIMIT // MiB} MiB; send fewer.")
         out.append(att)
     return tuple(out)
+
+
+def _one(raw: str, stdin: bytes | None, budget: int) -> tuple[str, bytes]:
+    """The name and bytes of one ``-a`` argument, reading at most ``budget`` (+1) bytes.
+
+    Raises:
+        UsageError: missing, unreadable, a folder, or ``-`` without data on stdin.
+    """
+    if raw == "-":
+        if stdin is None:
+            raise UsageError("-a - needs data on stdin.")
+        return "stdin", stdin
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # ~nouser/...
+        raise UsageError(f"Cannot attach {raw}: that home folder does not exist.") from None
+    try:
+        return path.name, _read_file(raw, path, budget)
+    except FileNotFoundError:
+        raise UsageError(f"Cannot attach {raw}: no such file.") from None
+    except IsADirectoryError:
+        raise UsageError(f"Cannot attach {raw}: it is a folder.") from None
+    except PermissionError:
+        raise UsageError(f"Cannot attach {raw}: permission denied.") from None
+    except OSError as exc:
+        raise UsageError(f"Cannot attach {raw}: {exc.strerror or exc}.") from None
 
 
 _ARTICLE = {"image": "an image", "document": "a PDF", "text": "a text file", "attachment": "an attachment"}

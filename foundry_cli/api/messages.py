@@ -156,21 +156,28 @@ class StreamParser:
             yield from _block_delta(get_object(data, "delta", where), where)
         elif kind == "content_block_start":
             yield from _block_start(get_object(data, "content_block", where), where)
-        elif kind == "message_start":
-            msg = get_object(data, "message", where)
-            yield Started(get_label(msg, "id", where) or "", get_label(msg, "model", where) or "")
-            if (u := _usage(msg.get("usage"))) is not None:
-                yield u
-        elif kind == "message_delta":
-            delta = get_object(data, "delta", where)
-            self._stop_reason = get_label(delta, "stop_reason", where) or self._stop_reason
-            if (u := _usage(data.get("usage"))) is not None:
-                yield u
-        elif kind == "message_stop":
-            yield Stop(self._stop_reason)
+        elif kind in ("message_start", "message_delta", "message_stop"):
+            yield from self._message(kind, data, where)
         elif kind == "error":
             raise _error(data)
         # ping, content_block_stop and unknown types carry nothing we need
+
+    def _message(self, kind: str, data: dict[str, Any], where: str) -> Iterator[StreamEvent]:
+        """The message-level events: its start (id, model, input usage), delta (stop reason, output
+        usage) and stop."""
+        if kind == "message_start":
+            msg = get_object(data, "message", where)
+            yield Started(get_label(msg, "id", where) or "", get_label(msg, "model", where) or "")
+            usage = msg.get("usage")
+        elif kind == "message_delta":
+            delta = get_object(data, "delta", where)
+            self._stop_reason = get_label(delta, "stop_reason", where) or self._stop_reason
+            usage = data.get("usage")
+        else:
+            yield Stop(self._stop_reason)
+            return
+        if (u := _usage(usage)) is not None:
+            yield u
 
 
 def _block_delta(delta: dict[str, Any], where: str) -> Iterator[StreamEvent]:

@@ -288,13 +288,8 @@ def _sampling(
     return fields, notes
 
 
-def plan_request(model: ModelInfo | None, wanted: Wanted) -> Plan | Refusal:
-    """The wire fields for ``wanted`` on ``model`` (None = unknown: sent as asked), or a refusal."""
-    refused = _generic(wanted, model.id if model is not None else "?")
-    if refused is not None:
-        return refused
-    if model is None:
-        return _as_asked(wanted)
+def _limits(model: ModelInfo, wanted: Wanted) -> Refusal | None:
+    """max_tokens above the model's output limit, or an assistant prefill it does not accept."""
     if wanted.max_tokens > model.max_output_tokens:
         return Refusal(
             model.id,
@@ -311,7 +306,17 @@ def plan_request(model: ModelInfo | None, wanted: Wanted) -> Plan | Refusal:
             f"{model.id} does not accept assistant prefill (the conversation must end with a user turn)",
             "a user turn last (put the answer's start into the prompt)",
         )
-    refused = _effort(model, wanted)
+    return None
+
+
+def plan_request(model: ModelInfo | None, wanted: Wanted) -> Plan | Refusal:
+    """The wire fields for ``wanted`` on ``model`` (None = unknown: sent as asked), or a refusal."""
+    refused = _generic(wanted, model.id if model is not None else "?")
+    if refused is not None:
+        return refused
+    if model is None:
+        return _as_asked(wanted)
+    refused = _limits(model, wanted) or _effort(model, wanted)
     if refused is not None:
         return refused
     thinking = _thinking(model, wanted)

@@ -213,21 +213,30 @@ def _sampling(body: dict[str, object], rules: ModelRules, thinking_on: bool) -> 
     if top_p is not None and not 0 <= top_p <= 1:
         raise InvalidRequest("top_p: Input should be less than or equal to 1")
     if not rules.sampling:
-        if temperature is not None and top_p is not None:
-            raise InvalidRequest("`temperature` and `top_p` cannot both be specified for this model.")
-        for name, value, default in (
-            ("temperature", temperature, 1.0),
-            ("top_p", top_p, rules.top_p_fixed),
-            ("top_k", top_k, None),
-        ):
-            if value is not None and value != default:
-                raise InvalidRequest(
-                    f"`{name}` is not supported for this model: a non-default value returns this error. "
-                    "Remove it and use prompting to guide the model."
-                )
-        return
-    if not thinking_on:
-        return
+        _removed_sampling(temperature, top_p, top_k, rules)
+    elif thinking_on:
+        _sampling_while_thinking(temperature, top_p, top_k)
+
+
+def _removed_sampling(
+    temperature: float | None, top_p: float | None, top_k: float | None, rules: ModelRules
+) -> None:
+    """On a model that removed sampling parameters only their defaults pass (and not both together)."""
+    if temperature is not None and top_p is not None:
+        raise InvalidRequest("`temperature` and `top_p` cannot both be specified for this model.")
+    for name, value, default in (
+        ("temperature", temperature, 1.0),
+        ("top_p", top_p, rules.top_p_fixed),
+        ("top_k", top_k, None),
+    ):
+        if value is not None and value != default:
+            raise InvalidRequest(
+                f"`{name}` is not supported for this model: a non-default value returns this error. "
+                "Remove it and use prompting to guide the model."
+            )
+
+
+def _sampling_while_thinking(temperature: float | None, top_p: float | None, top_k: float | None) -> None:
     if temperature is not None and temperature != 1:
         raise InvalidRequest(
             "`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation "
