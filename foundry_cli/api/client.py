@@ -29,7 +29,7 @@ from foundry_cli.api.types import (
     UsageUpdate,
 )
 from foundry_cli.config.endpoint import Endpoint
-from foundry_cli.errors import ApiError, ConfigError, NetworkError, StreamInterrupted
+from foundry_cli.errors import ApiError, ConfigError, NetworkError, StreamInterrupted, UsageError
 from foundry_cli.sanitize import one_line
 
 if TYPE_CHECKING:
@@ -266,10 +266,14 @@ class FoundryClient:
         path, query = responses.path_and_query(self.config.project, self.config.api_version)
         return root + path, query
 
-    def _build(self, req: Request) -> httpx2.Request:
+    def _build(self, req: Request, *, count: bool = False) -> httpx2.Request:
         url, query = self.url()
         check_url(url)
         body = messages.build_body(req) if self.config.api == "messages" else responses.build_body(req)
+        if count:  # count_tokens takes the message body without what only generation uses
+            url += "/count_tokens"
+            for key in ("max_tokens", "stream", "temperature", "top_p", "top_k"):
+                body.pop(key, None)
         headers = {
             "content-type": "application/json",
             "accept": "text/event-stream" if req.stream else "application/json",
@@ -297,7 +301,36 @@ class FoundryClient:
             total_timeout=self.config.total_timeout,
         )
 
-    def _open(self, req: Request, answer: Answer) -> httpx2.Response:
+    def count_tokens(self, req: Request) -> int:
+        """The prompt's size in tokens (``POST /anthropic/v1/messages/count_tokens``; Messages only).
+
+        Raises:
+            UsageError: a Responses profile (counting is a Messages API route; exit 2).
+            ApiError/NetworkError: as for :meth:`send`, with the same retries.
+        """
+        if self.config.api != "messages":
+            raise UsageError(
+                "Counting tokens is a Messages API route (/anthropic/v1/messages/count_tokens); this "
+                "profile uses the Responses API: pass --api messages."
+            )
+        answer = Answer(req, api="messages", events=lambda a: iter(()), clock=self._clock)
+        response = self._open(req, answer, count=True)
+        try:
+            raw = _read_bounded(response)
+        finally:
+            response.close()
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError):
+            doc = None
+        tokens = doc.get("input_tokens") if isinstance(doc, dict) else None
+        if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0:
+            raise ApiError(
+                "The token count response has no input_tokens number.", status=response.status_code
+            )
+        return tokens
+
+    def _open(self, req: Request, answer: Answer, *, count: bool = False) -> httpx2.Response:
         """Send until a 2xx arrives; retry only here, before any output exists."""
         import httpx2
 
@@ -305,7 +338,7 @@ class FoundryClient:
         reauthed = False
         while True:
             answer.check_deadline("waiting for the service")
-            request = self._build(req)
+            request = self._build(req, count=count)
             try:
                 response = self._http.send(request, stream=True)
             except httpx2.TransportError as exc:

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from prompt_toolkit.document import Document
 
     from foundry_cli.api.client import FoundryClient
-    from foundry_cli.api.types import Attachment, Message, Request, Result
+    from foundry_cli.api.types import Attachment, Message, Request, Result, Usage
+    from foundry_cli.catalog import ModelInfo
     from foundry_cli.config.settings import Settings
 
 PROMPT = "› "
@@ -54,7 +55,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "/undo": ("/undo", "remove the last exchange from the conversation"),
     "/edit": ("/edit", "edit the last message in $EDITOR and resend it"),
     "/copy": ("/copy", "copy the last answer to the clipboard (OSC 52 over SSH/tmux, else printed)"),
-    "/usage": ("/usage", "tokens per turn and in total"),
+    "/usage": ("/usage", "tokens (cache writes and reads too) per turn and in total, the cost estimate"),
     "/save": ("/save FILE", "write the conversation as markdown"),
     "/exit": ("/exit", "leave (Ctrl-D does the same)"),
 }
@@ -78,6 +79,43 @@ CLIPBOARD_COMMANDS = (
 def _one_line(text: str, limit: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+#: the share of the context window at which chat warns (once per conversation)
+CONTEXT_WARNING = 0.8
+
+
+@dataclasses.dataclass(frozen=True)
+class TurnUsage:
+    """What one answered turn used: its tokens, the list-price estimate (None: no price known) and
+    the context window of the model that answered (None: the model is not in the catalog)."""
+
+    usage: Usage
+    cost: float | None
+    context_window: int | None
+
+
+def usage_line(u: Usage) -> str:
+    """``120 in, 45 out, cache write 7,500 (5m 7,500), cache read 0``."""
+    parts = [f"{u.input_tokens:,} in", f"{u.output_tokens:,} out"]
+    write = f"cache write {u.cache_creation_input_tokens:,}"
+    if u.cache_creation_5m and u.cache_creation_1h:
+        write += f" (5m {u.cache_creation_5m:,}, 1h {u.cache_creation_1h:,})"
+    elif u.cache_creation_1h:
+        write += " (1h)"
+    return ", ".join([*parts, write, f"cache read {u.cache_read_input_tokens:,}"])
+
+
+def dollars(cost: float) -> str:
+    """A cost estimate with the precision that matters for it (a chat turn costs fractions of a cent)."""
+    return f"${cost:,.2f}" if cost >= 1 else f"${cost:.4f}"
+
+
+def cost_label(costs: list[float | None]) -> str:
+    """``≈ $0.0123 (list-price estimate)``, or ``cost unknown`` when any turn's price is (never $0)."""
+    if not costs or any(c is None for c in costs):
+        return "cost unknown"
+    return f"≈ {dollars(sum(c for c in costs if c is not None))} (list-price estimate)"
 
 
 def _attachments_supported() -> bool:
@@ -113,7 +151,8 @@ class Repl:
         self.show_thinking = show_thinking
         self.keep_history = keep_history
         self.context: list[Turn] = []  # the conversation as it is sent, oldest first
-        self.usage: list[tuple[int, int]] = []  # (input, output) per answered turn, this session
+        self.usage: list[TurnUsage] = []  # per answered turn of this conversation
+        self._warned_context = False  # the 80 % context-window warning is said once per conversation
         self.conversation_id: int | None = None
         self._last_turn_id: int | None = None
         self.failed_prompt: str | None = None  # a message whose answer failed: /retry resends it
@@ -149,7 +188,11 @@ class Repl:
             turns = store.turns(cid)
         self.conversation_id = cid
         # failed turns (no answer) are not part of what the model saw; interrupted ones keep their text
-        self.context = [t for t in turns if t.answer and t.status in ("complete", "interrupted")]
+        self.context = [
+            t
+            for t in turns
+            if t.answer and t.status in ("complete", "interrupted") and t.stop_reason != "refusal"
+        ]
         if self.system is None:
             self.system = next((t.system for t in reversed(turns) if t.system), None)
         self._say(f"Resumed conversation {cid} ({len(self.context)} turns):")
@@ -223,7 +266,47 @@ class Repl:
         self.context.append(turn)
         if outcome.request.messages[-1].attachments:
             self._files[id(turn)] = outcome.request.messages[-1].attachments
-        self.usage.append((outcome.result.usage.input_tokens, outcome.result.usage.output_tokens))
+        self.usage.append(self._turn_usage(outcome.result))
+
+    def _turn_usage(self, result: Result) -> TurnUsage:
+        from foundry_cli.cli.turn import cost_usd
+
+        info = self._model_info(result)
+        return TurnUsage(
+            dataclasses.replace(result.usage),
+            cost_usd(self.resolved, result),
+            info.context_window if info is not None else None,
+        )
+
+    def _model_info(self, result: Result) -> ModelInfo | None:
+        """The catalog row of the model that answered (else the one the deployment is known to run)."""
+        from foundry_cli.catalog import find_model
+        from foundry_cli.config.paths import get_paths
+        from foundry_cli.learned import model_for
+
+        found = find_model(result.model) if result.model else None
+        return found or model_for(get_paths(), self.resolved.profile, result.deployment or self.deployment)
+
+    def context_share(self) -> float | None:
+        """The share of the context window the conversation uses: the last answered turn's prompt
+        (input + cache writes + cache reads) over its model's window; None when either is unknown."""
+        if not self.usage:
+            return None
+        last = self.usage[-1]
+        if not last.context_window or not last.usage.prompt_tokens:
+            return None
+        return last.usage.prompt_tokens / last.context_window
+
+    def _warn_context(self) -> None:
+        share = self.context_share()
+        if share is None or share < CONTEXT_WARNING or self._warned_context:
+            return
+        self._warned_context = True
+        window = self.usage[-1].context_window or 0
+        self._say(
+            f"[the conversation uses {share:.0%} of the model's {window:,}-token context window; "
+            "/clear starts a new one (this one stays in history), /undo drops the last exchange]"
+        )
 
     def _pop(self) -> tuple[Turn, tuple[Attachment, ...]]:
         """Take the last exchange back, from the conversation and from history."""
@@ -268,10 +351,21 @@ class Repl:
         )
         if outcome.ids is not None:
             self.conversation_id = outcome.ids[0]
+        stop = outcome.result.stop_reason if outcome.result is not None else None
+        if outcome.status == "complete" and stop == "refusal" and outcome.result is not None:
+            return self._refused(outcome.result, prompt, files)
         if outcome.status == "complete":
             self._keep(outcome)
-            if outcome.result is not None and outcome.result.stop_reason == "max_tokens":
-                self._say(f"[the answer stopped at the max-tokens limit ({req.max_tokens})]")
+            if stop == "max_tokens":
+                self._say(
+                    f"[the answer stopped at the max-tokens limit ({req.max_tokens}); "
+                    "restart chat with --max-tokens N (or FCLAUDE_MAX_TOKENS) for longer answers]"
+                )
+            elif stop == "model_context_window_exceeded" and outcome.result is not None:
+                from foundry_cli.cli._endings import ending_note
+
+                self._say(f"[{ending_note(outcome.result)}]")
+            self._warn_context()
             return True
         if outcome.status != "error":
             self.close()  # an interrupted or cut response may hold a half-read connection
@@ -291,6 +385,19 @@ class Repl:
                 what = "The answer is incomplete" if outcome.shown else "No answer arrived"
             report(outcome.error, self.err, what=what, shown=outcome.shown, chat=True)
         self._say("[the conversation is unchanged; /retry resends the message]")
+        return False
+
+    def _refused(self, result: Result, prompt: str, files: tuple[Attachment, ...]) -> bool:
+        """``stop_reason: refusal``: said plainly, never an empty answer; the exchange stays out of the
+        conversation (a refused turn must not be sent back), so the next message works as before."""
+        from foundry_cli.cli._endings import ending_note
+
+        self.usage.append(self._turn_usage(result))  # a refused turn is billed all the same
+        self.failed_prompt, self.failed_files = prompt, files
+        self._say(
+            f"[{ending_note(result)}; the conversation is unchanged: "
+            "/edit rephrases the message, /retry asks again, /undo drops it]"
+        )
         return False
 
     # -- slash commands ------------------------------------------------------------------------
@@ -413,6 +520,7 @@ class Repl:
         self.context.clear()
         self._files.clear()
         self.usage.clear()  # the toolbar's totals are the conversation's
+        self._warned_context = False
         self.conversation_id = None
         self.failed_prompt, self.failed_files, self.pending_files = None, (), ()
         self._say("New conversation (the previous one stays in history).")
@@ -484,10 +592,14 @@ class Repl:
         if not self.usage:
             self._say("No tokens used yet in this session.")
             return
-        for i, (inp, out) in enumerate(self.usage, 1):
-            self._say(f"  turn {i}: {inp} in, {out} out")
-        tin, tout = self.totals()
-        self._say(f"  total: {tin} in, {tout} out ({tin + tout} tokens)")
+        for i, turn in enumerate(self.usage, 1):
+            self._say(f"  turn {i}: {usage_line(turn.usage)} · {cost_label([turn.cost])}")
+        total = self.totals()
+        self._say(f"  total: {usage_line(total)} · {cost_label([t.cost for t in self.usage])}")
+        share = self.context_share()
+        if share is not None:
+            window = self.usage[-1].context_window or 0
+            self._say(f"  context: {share:.0%} of the model's {window:,}-token window")
 
     def cmd_save(self, arg: str) -> None:
         from foundry_cli.history.store import ConversationSummary, to_markdown
@@ -528,18 +640,32 @@ class Repl:
 
     # -- the prompt ----------------------------------------------------------------------------
 
-    def totals(self) -> tuple[int, int]:
-        return sum(u[0] for u in self.usage), sum(u[1] for u in self.usage)
+    def totals(self) -> Usage:
+        """The conversation's usage, summed over its answered turns."""
+        from foundry_cli.api.types import Usage
+
+        total = Usage()
+        for turn in self.usage:
+            for f in dataclasses.fields(Usage):
+                setattr(total, f.name, getattr(total, f.name) + getattr(turn.usage, f.name))
+        return total
 
     def toolbar(self) -> str:
-        tin, tout = self.totals()
+        total = self.totals()
+        cache = total.cache_creation_input_tokens or total.cache_read_input_tokens
+        share = self.context_share()
         parts = [
             f"profile {self.resolved.profile or '-'}",
             self.deployment,
             self.api,
             f"thinking {self.thinking}" if self.thinking not in (None, "off") else "",
             f"effort {self.effort}" if self.effort else "",
-            f"tokens {tin} in / {tout} out",
+            f"tokens {total.input_tokens:,} in / {total.output_tokens:,} out",
+            f"cache {total.cache_creation_input_tokens:,} written / {total.cache_read_input_tokens:,} read"
+            if cache
+            else "",
+            cost_label([t.cost for t in self.usage]) if self.usage else "",
+            f"context {share:.0%}" if share is not None else "",
             f"turn {len(self.context) + 1}",
         ]
         return " · ".join(p for p in parts if p)

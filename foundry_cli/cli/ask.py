@@ -170,6 +170,7 @@ def ask(
 def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
     """Map a turn's outcome to ask's output and exit code."""
     from foundry_cli.api.client import result_json
+    from foundry_cli.cli._endings import REFUSAL, ending_note
     from foundry_cli.cli._errors import report
     from foundry_cli.cli.turn import cost_usd
 
@@ -186,6 +187,11 @@ def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
                 f"fclaude: the answer stopped at the max_tokens limit ({outcome.request.max_tokens}); "
                 "raise --max-tokens for more.\n"
             )
+        note = ending_note(result) if result is not None else None
+        if note is not None:
+            sys.stderr.write(f"fclaude: {note}.\n")
+        if result is not None and result.stop_reason == REFUSAL:
+            return ExitCode.FAILED  # no answer: a script must not take the empty output for one
         return ExitCode.OK
     if outcome.status == "interrupted":
         where = "the answer above is incomplete" if outcome.shown else "no answer had arrived yet"
