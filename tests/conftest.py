@@ -41,6 +41,16 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def doctor_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """doctor's settings check compares the model's retirement date with a fixed day, never the real
+    one: the emulator's default deployment (claude-sonnet-4-5) retires on 2026-11-30, and a suite must
+    pass whatever day it runs. Tests of the retirement rule set ``Context.today`` themselves."""
+    import datetime as dt
+
+    monkeypatch.setattr("foundry_cli.doctor.checks.today", lambda: dt.date(2026, 6, 1))
+
+
 # the CLI runner fixtures (tests/cli, tests/fidelity) and the hostile server (a server that answers
 # exactly what a test scripts)
 from tests.hostile import hostile  # noqa: E402, F401

@@ -7,6 +7,7 @@ earlier checks each one needs. Nothing here prints: ``cli/doctor.py`` draws the 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
@@ -88,6 +89,8 @@ class Context:
     deployments: list[Any] | None = None
     permissions: list[Any] | None = None
     probe: ProbeEvidence | None = None
+    #: the day retirement dates are compared with (None: today; tests set it)
+    today: dt.date | None = None
 
     @property
     def r(self) -> Settings:
@@ -656,6 +659,17 @@ def _model_name(ctx: Context) -> tuple[str, str]:
     return str(r.deployment), "deployment name"  # the usual case: named after its model
 
 
+def today() -> dt.date:
+    """The local date (a function, so tests can pin the day doctor compares retirement dates with)."""
+    return dt.date.today()
+
+
+#: a model retiring within this many days makes the settings check warn (after retirement: fail)
+RETIRE_WARN_DAYS = 60
+#: a refused rule -> the setting behind it (for saying where the value came from)
+_RULE_SETTING = {"effort": "effort", "temperature": "temperature", "top_p": "temperature"}
+
+
 def check_settings(ctx: Context) -> Outcome:
     from foundry_cli import catalog
 
@@ -682,22 +696,84 @@ def check_settings(ctx: Context) -> Outcome:
         )
     else:
         parts.append(f"model {model} (from the {source}) is not in the catalog: limits not checked")
-    if budget:
-        if not 1024 <= budget < max_tokens:
+    if budget and not 1024 <= budget < max_tokens:
+        return failed(
+            f"thinking budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
+            "max-tokens-range",
+            fix="Set a thinking budget between 1024 and max_tokens - 1, or adaptive "
+            "(--thinking, FCLAUDE_THINKING).",
+        )
+    refused = _rules_refusal(ctx, info)
+    if refused is not None:
+        return refused
+    parts += _asked(r)
+    warnings: list[tuple[str, str | None, str | None]] = []  # (detail, row, fix)
+    if info is not None and info.retires is not None:
+        day = ctx.today or today()
+        days = (info.retires - day).days
+        move = "Move the deployment to a newer model (`fclaude models --all` lists them and their dates)."
+        if days < 0:
             return failed(
-                f"thinking budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
-                "max-tokens-range",
-                fix="Set a thinking budget between 1024 and max_tokens - 1, or adaptive "
-                "(--thinking, FCLAUDE_THINKING).",
+                "; ".join(parts) + f"; {info.id} retired on {info.retires.isoformat()} ({_days(-days)} ago)",
+                fix=move,
             )
-        parts.append(f"thinking {budget}")
-        if r.api == "messages":
-            return warned(
-                "; ".join(parts) + "; thinking with tools on the Messages format needs thinking blocks "
-                "sent back in tool-use turns",
+        if days <= RETIRE_WARN_DAYS:
+            when = "today" if days == 0 else f"in {_days(days)}"
+            warnings.append((f"{info.id} retires on {info.retires.isoformat()} ({when})", None, move))
+    if budget and r.api == "messages":
+        warnings.append(
+            (
+                "thinking with tools on the Messages format needs thinking blocks sent back in tool-use "
+                "turns",
                 "thinking-tools",
+                None,
             )
+        )
+    if warnings:
+        row = next((w[1] for w in warnings if w[1] is not None), None)
+        fixes = " ".join(w[2] for w in warnings if w[2] is not None) or None
+        return warned("; ".join(parts + [w[0] for w in warnings]), row, fixes)
     return passed("; ".join(parts))
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _asked(r: Settings) -> list[str]:
+    """The request settings worth naming in the detail (thinking, effort, temperature), when set."""
+    out = []
+    if r.thinking is not None:
+        out.append(f"thinking {r.thinking}")
+    if r.effort is not None:
+        out.append(f"effort {r.effort}")
+    if r.temperature is not None:
+        out.append(f"temperature {r.temperature:g}")
+    return out
+
+
+def _rules_refusal(ctx: Context, info: Any) -> Outcome | None:
+    """The model's request rules (the same ``plan_request`` ask and chat apply before sending) on the
+    profile's thinking, effort, temperature and max_tokens: a refusal fails, naming its row and the
+    flag to use instead."""
+    from foundry_cli.catalog import Refusal, Wanted, plan_request
+
+    r = ctx.r
+    wanted = Wanted(
+        thinking=r.thinking if isinstance(r.thinking, str | int) else None,
+        effort=r.effort,
+        temperature=r.temperature,
+        max_tokens=int(r.max_tokens),
+    )
+    plan = plan_request(info, wanted)
+    if not isinstance(plan, Refusal):
+        return None
+    name = _RULE_SETTING.get(plan.rule, "max_tokens" if plan.rule == "max_tokens" else "thinking")
+    return failed(
+        f"{plan.message} ({name} from {r.source(name)})",
+        plan.row,
+        fix=f"Use {plan.instead} (`{name}` in the profile, FCLAUDE_{name.upper()}).",
+    )
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -72,6 +72,13 @@ _PRECEDENCE: tuple[str, ...] = (
     "max-tokens-range",
     "prompt-too-long",
     "thinking-tools",
+    # the 2026 request rules (reference §10): each names the field it rejects (`thinking.type.*` /
+    # `output_config.effort`; `temperature`/`top_p`/`top_k`/prefill; a workspace feature), so they
+    # never overlap each other or the rows above. `thinking-mode` first: "`temperature` may only be
+    # set to 1 when thinking is enabled" is about the temperature, and no thinking-mode wording matches it.
+    "thinking-mode",
+    "sampling-unsupported",
+    "feature-unsupported",
     # Entra ID verdicts worded without their AADSTS number (tier 2 catches the numbers).
     "secret-invalid",
     "secret-expired",
@@ -141,7 +148,17 @@ _STATUS_ONLY_HTML: Mapping[int, tuple[str, ...]] = {**_STATUS_ONLY, 401: ("netwo
 # Rows whose evidence means the same on any provider (transport failures and the shape of the
 # request); every other row is an Azure verdict and is dropped when the text belongs to another cloud.
 _CLOUD_NEUTRAL = frozenset(
-    {"network", "prompt-too-long", "max-tokens-range", "max-tokens", "thinking-tools", "overloaded"}
+    {
+        "network",
+        "prompt-too-long",
+        "max-tokens-range",
+        "max-tokens",
+        "thinking-tools",
+        "overloaded",
+        # a model's request rules are the model's, wherever it is hosted (Bedrock quotes the same 400)
+        "thinking-mode",
+        "sampling-unsupported",
+    }
 )
 _OTHER_CLOUD = re.compile(
     r"\bbedrock|amazonaws\.com|\bbotocore\b|\bAccessDeniedException\b"

@@ -799,6 +799,96 @@ ROWS: tuple[Row, ...] = (
             r"\bmarketplace purchase eligibility check failed\b",
         ),
     ),
+    # The 2026 models' request rules (reference §10). fclaude checks them before sending for the
+    # models its catalog knows (a refusal there is a usage error, exit 2, naming the same row); these
+    # rows explain the service's 400 for a model it does not know, and pasted text.
+    Row(
+        id="thinking-mode",
+        title="Thinking mode or effort rejected",
+        symptom=(
+            '400 `"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" '
+            'and "output_config.effort"`, a rejected `thinking.type` adaptive/disabled, an effort level '
+            "the model does not accept"
+        ),
+        cause=(
+            "The model accepts only adaptive thinking (no budget), or only a budget (no adaptive), cannot "
+            "turn thinking off (always on, or not at this effort), or does not accept this effort level."
+        ),
+        fix=(
+            "On adaptive-only models use `--thinking adaptive --effort LEVEL` instead of a budget "
+            "(`thinking`, `effort` in the profile; `FCLAUDE_THINKING`, `FCLAUDE_EFFORT`); on older models "
+            "a budget `--thinking N`; drop `--thinking off` where thinking is always on, and pick an effort "
+            "the model lists (`fclaude models --all`)."
+        ),
+        fix_command="fclaude models --all",
+        exit_code=1,
+        statuses=(400,),
+        patterns=(
+            # "thinking.type.enabled" is not supported for this model (also JSON-escaped, or unquoted)
+            r"\bthinking\.type\.(?:enabled|adaptive|disabled|between_tools)\W{0,3}\s*"
+            r"is (?:not|only) supported\b",
+            r"\boutput_config\.effort\W{0,3}\s*(?:value\s*\W{0,2}[a-z]+\W{0,2}\s*)?is not supported\b",
+            r"\boutput_config\.effort:? *input should be\b",
+            # a service or proxy that does not know the mode: "thinking: Input tag 'adaptive' ... does
+            # not match any of the expected tags"
+            rf"\bthinking(?:\.type)?:? *input tag (?:{_Q}?\w+{_Q}? )?(?:found using {_Q}?type{_Q}? )?"
+            r"does not match\b",
+            r"\b(?:thinking\.)?budget_tokens\b[^.\n]{0,40}?\bno longer supported\b",
+            r"\badaptive thinking is not supported (?:for|on|by) this model\b",
+        ),
+    ),
+    Row(
+        id="sampling-unsupported",
+        title="Sampling parameter or prefill rejected",
+        symptom=(
+            '400 "`temperature` is deprecated for this model", a rejected `top_p`/`top_k` (or one '
+            "not allowed while thinking), assistant prefill"
+        ),
+        cause=(
+            "The model removed the sampling parameters (`temperature`, `top_p`, `top_k`) or assistant "
+            "prefill, or restricts them while thinking is on (temperature 1 only, top_p 0.95-1, no top_k)."
+        ),
+        fix=(
+            "Drop `--temperature` / `temperature` (and `FCLAUDE_TEMPERATURE`) for that model, or turn "
+            "thinking off (`--thinking off`) where the model keeps them; end the conversation with a user "
+            "turn instead of prefilling the answer."
+        ),
+        fix_command=None,
+        exit_code=1,
+        statuses=(400,),
+        patterns=(
+            r"`?\b(?:temperature|top_p|top_k)`? is (?:deprecated|not supported) for this model\b",
+            r"`?\btemperature`? and `?top_p`? cannot both be specified\b",
+            r"`?\btemperature`? may only be set to 1 when thinking is enabled\b",
+            r"`?\btop_k`? must be unset when thinking is enabled\b",
+            r"`?\btop_p`? must be greater than or equal to [\d.]+ or unset when thinking\b",
+            r"\b(?:temperature|top_p|top_k): *input should be (?:less|greater) than\b",
+            r"\bdoes not support assistant message prefill\b",
+            r"\bprefill(?:ing)?(?: assistant messages?)?(?: is)? not supported\b",
+            r"\bassistant (?:message )?prefill(?:ing)?\b[^.\n]{0,30}?\bnot supported\b",
+        ),
+    ),
+    Row(
+        id="feature-unsupported",
+        title="Feature not offered on this deployment",
+        symptom='400 "structured_outputs not supported in your workspace" (or another feature)',
+        cause=(
+            "The feature is not offered on the deployment's hosting option (some Azure-hosted Claude "
+            "deployments lack features the Anthropic-hosted ones have)."
+        ),
+        fix=(
+            "Use a deployment whose hosting option offers the feature (`fclaude models --all` lists each "
+            "model's hosting options), or send the request without it."
+        ),
+        fix_command="fclaude models --all",
+        exit_code=1,
+        statuses=(400,),
+        patterns=(
+            r"\bnot supported in (?:your|this) workspace\b",
+            r"\b(?:structured[ _]outputs?|output_config\.format)\b[^.\n]{0,40}?"
+            r"\bis not (?:supported|available)\b",
+        ),
+    ),
 )
 
 ROW_BY_ID: Mapping[str, Row] = types.MappingProxyType({r.id: r for r in ROWS})

@@ -124,10 +124,24 @@ ROW_SETUPS: dict[str, Callable[[Fclaude, Path], tuple[list[str], dict[str, str]]
         )
     },
     "not-logged-in": _not_logged_in,
+    # issue 10's rows: the settings check applies the model's request rules (claude-opus-4-7 thinks
+    # only adaptively and removed the sampling parameters)
+    "thinking-mode": lambda _doctor, _tmp: (
+        [],
+        {"FCLAUDE_DEPLOYMENT": "claude-opus-4-7", "FCLAUDE_THINKING": "4096", "FCLAUDE_MAX_TOKENS": "8192"},
+    ),
+    "sampling-unsupported": lambda _doctor, _tmp: (
+        [],
+        {"FCLAUDE_DEPLOYMENT": "claude-opus-4-7", "FCLAUDE_TEMPERATURE": "0.3"},
+    ),
     "service-error": lambda _doctor, _tmp: (["--scenario", "server-error"], {}),
 }
 #: rows doctor cannot meet, only read in pasted text (`doctor explain`): doctor never creates a deployment
-EXPLAIN_ONLY = {"deployment-provisioning": "InvalidModelProviderData: ModelProviderData is required"}
+EXPLAIN_ONLY = {
+    "deployment-provisioning": "InvalidModelProviderData: ModelProviderData is required",
+    # fclaude sends no feature a hosting option may lack (structured outputs): only a paste shows it
+    "feature-unsupported": "structured_outputs not supported in your workspace",
+}
 
 
 def test_every_row_has_a_setup() -> None:

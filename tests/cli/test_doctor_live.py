@@ -117,6 +117,9 @@ def test_piped_doctor_prints_each_check_before_the_slow_ones_finish(fclaude: Fcl
 
 def test_doctor_on_a_real_terminal(fclaude: Fclaude) -> None:
     env = {k: v for k, v in fclaude.env.items() if k not in ("COLUMNS", "NO_COLOR")} | {"TERM": "xterm"}
+    # a real process compares retirement dates with the real day: a deployment whose model does not
+    # retire (the default claude-sonnet-4-5 retires on 2026-11-30), so the run passes whenever it runs
+    env["FCLAUDE_DEPLOYMENT"] = "claude-opus-4-7"
     child = pexpect.spawn(
         sys.executable,
         ["-m", "foundry_cli", "doctor"],

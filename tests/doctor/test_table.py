@@ -66,6 +66,10 @@ EXPECTED_IDS = (
     "federation-mismatch",
     "service-error",
     "deployment-provisioning",
+    # the 2026 models' request rules (issue 10)
+    "thinking-mode",
+    "sampling-unsupported",
+    "feature-unsupported",
 )
 
 AUTH_ROWS = {
@@ -303,13 +307,20 @@ SAMPLES: dict[str, list[str]] = {
     "deployment-provisioning": [
         "InvalidModelProviderData: ModelProviderData is required for Anthropic model deployments"
     ],
+    # one short sample each; tests/doctor/test_rule_rows.py checks the service's and the emulator's wordings
+    "thinking-mode": [
+        '"thinking.type.enabled" is not supported for this model. Use "thinking.type.adaptive" and '
+        '"output_config.effort" to control thinking behavior.'
+    ],
+    "sampling-unsupported": ["`temperature` is deprecated for this model."],
+    "feature-unsupported": ["structured_outputs not supported in your workspace."],
 }
 
 
 # ---- the table itself ---------------------------------------------------------------------------
 def test_ids_are_the_design_ids_in_table_order() -> None:
     assert tuple(r.id for r in ROWS) == EXPECTED_IDS
-    assert len(EXPECTED_IDS) == 32
+    assert len(EXPECTED_IDS) == 35
 
 
 def test_ids_are_unique_and_indexed() -> None:
@@ -573,7 +584,6 @@ def test_classify_http_precedence(status: int, code: str | None, message: str, r
 @pytest.mark.parametrize(
     ("status", "code", "message"),
     [
-        (400, "invalid_request_error", "structured_outputs not supported in your workspace."),
         (400, None, ""),
         (401, None, "Unauthorized"),
         (0, None, ""),
