@@ -194,9 +194,39 @@ def _provider(
             authority_host=host,
         )
         return wi, CacheKey(profile, mode, f"{host}/{tenant}/{client}")
+    if mode in ("github-oidc", "azure-pipelines"):
+        return _ci_provider(mode, resolved, env=env, host=host)
     if mode == "default":
         from foundry_cli.auth.default import default_provider
 
         dp = default_provider(authority_host=host, client_id=client)
         return dp, CacheKey(profile, mode, f"{host}/{tenant or '-'}/{client or '-'}")
     raise ConfigError(f"Unknown auth mode {mode!r}.")
+
+
+def _ci_provider(
+    mode: str, resolved: Settings, *, env: Mapping[str, str], host: str
+) -> tuple[TokenProvider, Any]:
+    """github-oidc / azure-pipelines: the runner's OIDC token exchanged at Entra ID (``auth/ci_oidc.py``)."""
+    from foundry_cli.auth.cache import CacheKey
+    from foundry_cli.auth.ci_oidc import PIPELINES_ID_VARS, ci_source, federated_provider, pipelines_ids
+
+    if mode == "azure-pipelines":
+        ids = pipelines_ids(resolved, env)
+        names = {n: f"{ENV_NAME[n]} (or {PIPELINES_ID_VARS[n]})" for n in ids}
+    else:
+        ids = {"tenant_id": resolved.tenant_id, "client_id": resolved.client_id}
+        names = {n: ENV_NAME[n] for n in ids}
+    tenant, client = ids["tenant_id"], ids["client_id"]
+    if not tenant or not client:
+        missing = [names[n] for n, v in ids.items() if not v]
+        verb = "is" if len(missing) == 1 else "are"
+        raise AuthError(
+            f"auth = {mode} needs {', '.join(missing)}, which {verb} not set: export the app registration's "
+            "ids (the app whose federated credential trusts this pipeline), or store them in the profile "
+            "(tenant_id, client_id).",
+            row="sp-env-missing",
+        )
+    source = ci_source(mode, resolved, env)
+    provider = federated_provider(mode, source, tenant_id=tenant, client_id=client, authority_host=host)
+    return provider, CacheKey(resolved.profile, mode, f"{host}/{tenant}/{client}")

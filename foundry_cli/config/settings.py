@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from foundry_cli.config.ci import ci_auth
 from foundry_cli.config.endpoint import Endpoint, normalise_endpoint
 from foundry_cli.config.paths import Paths, get_paths
 from foundry_cli.config.toml_io import read_toml
@@ -30,6 +31,8 @@ AUTH_MODES = (
     "managed-identity",
     "workload-identity",
     "default",
+    "github-oidc",
+    "azure-pipelines",
 )
 DEFAULT_API_VERSION = "2025-11-15-preview"
 EFFORTS = ("low", "medium", "high", "xhigh", "max")
@@ -244,6 +247,17 @@ SETTINGS: tuple[Setting, ...] = (
         env=("FCLAUDE_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"),
     ),
     Setting(
+        "oidc_audience",
+        "github-oidc: audience of the GitHub ID token (the federated credential's audience)",
+        env=("FCLAUDE_OIDC_AUDIENCE",),
+        default="api://AzureADTokenExchange",
+    ),
+    Setting(
+        "service_connection_id",
+        "azure-pipelines: id of the service connection whose federated credential is used",
+        env=("FCLAUDE_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"),
+    ),
+    Setting(
         "key_command", "command whose stdout is the API key (e.g. a vault CLI)", env=("FCLAUDE_KEY_COMMAND",)
     ),
     Setting(
@@ -314,6 +328,8 @@ class Settings:
     history: bool
     client_certificate_path: str | None
     federated_token_file: str | None
+    oidc_audience: str
+    service_connection_id: str | None
     key_command: str | None
     api_key: str | None = field(repr=False)
     client_secret: str | None = field(repr=False)
@@ -506,6 +522,9 @@ def resolve(
 
         secrets = read_profile_secrets(paths, name, env)
     values, shadowed = _layer(name, saved, flags or {}, overrides or {}, env, secrets or {})
+    picked = ci_auth(lambda n: values[n].value, lambda n: values[n].source, env)
+    if picked is not None:  # GitHub Actions with nothing else configured: the job's OIDC token
+        values["auth"] = Value("github-oidc", picked)
     endpoint = _derive_from_endpoint(values)
     settings = _build(name, values, endpoint, tuple(shadowed))
     conflicts = tuple(c for c in env_conflicts(env) if values[c[0]].source == f"env {c[1]}")

@@ -30,11 +30,14 @@ from foundry_cli.emulator.arm import (
 from foundry_cli.emulator.identity import (
     DEFAULT_TENANT_ID,
     DEFAULT_TOKEN_LIFETIME,
+    FEDERATED_AUDIENCE,
     MSI_PATH,
     App,
+    GitHubJob,
     IdentityRequest,
     IdentityService,
     ManagedIdentity,
+    PipelinesJob,
     User,
 )
 from foundry_cli.emulator.scenarios import parse_scenario
@@ -518,6 +521,37 @@ class Emulator:
             roles=roles,
             secret_expired=secret_expired,
         )
+
+    def add_federated_credential(
+        self, client_id: str, issuer: str, subject: str, audience: str = FEDERATED_AUDIENCE
+    ) -> App:
+        """Add a federated identity credential to app ``client_id`` (registering the app if needed):
+        a client assertion is accepted only when its ``iss``, ``sub`` and ``aud`` match one exactly."""
+        return self._require_identity().add_federated_credential(client_id, issuer, subject, audience)
+
+    @property
+    def github_job(self) -> GitHubJob:
+        """What the emulated GitHub Actions job's ID tokens say (repository, ref, environment, lifetime);
+        change its fields to change the next token."""
+        return self._require_identity().ci.github
+
+    @property
+    def pipelines_job(self) -> PipelinesJob:
+        """The emulated Azure Pipelines organization, project and service connections."""
+        return self._require_identity().ci.pipelines
+
+    def github_actions_env(self) -> dict[str, str]:
+        """The variables a GitHub runner sets for a job with ``id-token: write``, pointing here."""
+        return self._require_identity().ci.github_env(self.authority_host)
+
+    def azure_pipelines_env(self) -> dict[str, str]:
+        """The variables an Azure Pipelines AzureCLI@2 task sets for a federated service connection."""
+        return self._require_identity().ci.pipelines_env(self.authority_host)
+
+    @property
+    def ci_tokens_issued(self) -> list[str]:
+        """The ``jti`` of every CI OIDC token issued (GitHub and Azure Pipelines), oldest first."""
+        return list(self._require_identity().ci.issued)
 
     def add_user(self, upn: str, *, roles: bool = True) -> User:
         """Register a user; device codes sign in the newest user unless approved for another."""

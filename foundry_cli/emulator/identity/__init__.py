@@ -4,6 +4,7 @@
 - ``oauth``: OIDC discovery, the v2.0 token and device-code endpoints (the HTTPS port);
 - ``managed``: the App Service style managed identity endpoint (``GET /msi/token``, data-plane port);
 - ``issuer``: signing the access tokens, and checking them for the data plane and ARM;
+- ``ci``: the CI runners' OIDC token endpoints (GitHub Actions, Azure Pipelines; the HTTPS port);
 - ``errors``: Entra ID's reply shape and the AADSTS error catalogue.
 
 Like ``service.py`` this does no I/O: :class:`IdentityService` turns a ``RecordedRequest`` into a
@@ -19,14 +20,17 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from foundry_cli.emulator import scenarios as sc
+from foundry_cli.emulator.identity.ci import GITHUB_ISSUER, CiOidc, GitHubJob, PipelinesJob
 from foundry_cli.emulator.identity.directory import (
     AZURE_CLI_CLIENT_ID,
     DEFAULT_TENANT_ID,
     DEFAULT_USER_UPN,
+    FEDERATED_AUDIENCE,
     KNOWN_PUBLIC_CLIENTS,
     TENANT_ALIASES,
     App,
     Directory,
+    FederatedCredential,
     ManagedIdentity,
     User,
 )
@@ -62,6 +66,8 @@ __all__ = [
     "DEFAULT_USER_UPN",
     "DEVICE_CODE_GRANT",
     "DEVICE_LOGIN_PATH",
+    "FEDERATED_AUDIENCE",
+    "GITHUB_ISSUER",
     "JWT_BEARER",
     "KNOWN_PUBLIC_CLIENTS",
     "KNOWN_RESOURCES",
@@ -72,10 +78,14 @@ __all__ = [
     "SECRET_FIELDS",
     "TENANT_ALIASES",
     "App",
+    "CiOidc",
+    "FederatedCredential",
+    "GitHubJob",
     "IdentityRequest",
     "IdentityService",
     "ManagedIdentity",
     "OAuthError",
+    "PipelinesJob",
     "User",
     "app_not_found",
     "assertion_out_of_range",
@@ -130,6 +140,7 @@ class IdentityService:
             device_code_expires_in=device_code_expires_in,
         )
         self.managed = ManagedIdentityEndpoint(self.directory, self.issuer)
+        self.ci = CiOidc()
         self.requests: list[IdentityRequest] = []
         self._lock = threading.Lock()
 
@@ -190,6 +201,11 @@ class IdentityService:
             secret_expired=secret_expired,
         )
 
+    def add_federated_credential(
+        self, client_id: str, issuer: str, subject: str, audience: str = FEDERATED_AUDIENCE
+    ) -> App:
+        return self.directory.add_federated_credential(client_id, issuer, subject, audience)
+
     def add_user(self, upn: str, *, roles: bool = True) -> User:
         return self.directory.add_user(upn, roles=roles)
 
@@ -208,7 +224,11 @@ class IdentityService:
     # --- requests ---------------------------------------------------------------------------------
 
     def handle_login(self, req: RecordedRequest) -> Reply:
-        """The HTTPS port: discovery, keys, token, device code, the device-login page."""
+        """The HTTPS port: discovery, keys, token, device code, the device-login page, and the CI
+        runners' OIDC token endpoints."""
+        if CiOidc.matches(req.path):
+            self._record(req, {})
+            return self.ci.handle(req)
         form = dict(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
         self._record(req, form)
         return self.oauth.handle(req, form)

@@ -15,6 +15,17 @@ AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"  # first-party publ
 KNOWN_PUBLIC_CLIENTS = {AZURE_CLI_CLIENT_ID: "Microsoft Azure CLI"}
 TENANT_ALIASES = ("common", "organizations")
 NS = uuid.UUID("6f0c3f38-4d1e-4b7a-9a57-0e3c1ad0b001")  # stable object ids per emulator identity
+FEDERATED_AUDIENCE = "api://AzureADTokenExchange"  # the default audience of a federated credential
+
+
+@dataclass(frozen=True)
+class FederatedCredential:
+    """A federated identity credential of an app: Entra ID accepts a client assertion whose ``iss``,
+    ``sub`` and ``aud`` match it exactly (case-sensitive since 2025)."""
+
+    issuer: str
+    subject: str
+    audience: str = FEDERATED_AUDIENCE
 
 
 @dataclass
@@ -25,7 +36,7 @@ class App:
     object_id: str
     secret: str | None = None
     certificates: list[bytes] = field(default_factory=list)
-    federated: list[tuple[str, str]] = field(default_factory=list)  # (issuer, subject)
+    federated: list[FederatedCredential] = field(default_factory=list)
     roles: bool = True
     secret_expired: bool = False
 
@@ -90,9 +101,21 @@ class Directory:
             certificate_public_key(pem)  # ValueError now rather than at the first token request
             app.certificates.append(pem)
         if federated_subject is not None and federated_issuer is not None:
-            app.federated.append((federated_issuer, federated_subject))
+            app.federated.append(FederatedCredential(federated_issuer, federated_subject))
         with self._lock:
             self._apps[client_id] = app
+        return app
+
+    def add_federated_credential(
+        self, client_id: str, issuer: str, subject: str, audience: str = FEDERATED_AUDIENCE
+    ) -> App:
+        """Add a federated identity credential to app ``client_id`` (registered now if it is not)."""
+        with self._lock:
+            app = self._apps.get(client_id)
+        if app is None:
+            app = self.add_app(client_id)
+        with self._lock:
+            app.federated.append(FederatedCredential(issuer, subject, audience))
         return app
 
     def add_user(self, upn: str, *, roles: bool = True) -> User:

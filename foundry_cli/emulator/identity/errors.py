@@ -157,15 +157,36 @@ def missing(name: str) -> OAuthError:
     )
 
 
+FEDERATION_DOCS = "https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+#: AADSTS code per presented-assertion claim that matched no federated identity credential
+FEDERATED_MISMATCH_CODES = {"issuer": 700211, "audience": 700212, "subject": 700213}
+
+
 def federated_mismatch(what: str, value: str) -> OAuthError:
-    code = 700213 if what == "subject" else 700212
+    """AADSTS700211/700212/700213: no federated credential has the assertion's issuer, audience or subject."""
+    code = FEDERATED_MISMATCH_CODES[what]
     return OAuthError(
         400,
         "invalid_client",
         code,
         f"No matching federated identity record found for presented assertion {what} '{value}'. Check your "
         "federated identity credential Subject, Audience and Issuer against the presented assertion. "
-        "https://learn.microsoft.com/entra/workload-id/workload-identity-federation",
+        f"{FEDERATION_DOCS}",
+    )
+
+
+def federated_case_mismatch(subject: str) -> OAuthError:
+    """AADSTS7002138: the subject matches a federated credential only when case is ignored (observed
+    wording, Azure/login#515)."""
+    return OAuthError(
+        400,
+        "invalid_client",
+        7002138,
+        f"No matching federated identity record found for presented assertion subject '{subject}'. The "
+        "subject matches with case-insensitive comparison, but not with case-sensitive comparison. Check "
+        "your federated identity credential Subject, Audience and Issuer against the presented assertion. "
+        f"See documentation at: {FEDERATION_DOCS}. See breaking change notification and remediation at: "
+        "https://learn.microsoft.com/en-us/entra/identity-platform/reference-breaking-changes#august-2024.",
     )
 
 

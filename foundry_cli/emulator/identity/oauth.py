@@ -20,7 +20,6 @@ from foundry_cli.emulator.identity import errors as e
 from foundry_cli.emulator.identity.directory import NS, TENANT_ALIASES, App, Directory, User
 from foundry_cli.emulator.identity.issuer import Issuer
 from foundry_cli.emulator.jwt_sign import (
-    FEDERATED_AUDIENCE,
     Jwt,
     b64url,
     certificate_public_key,
@@ -327,13 +326,26 @@ class OAuthEndpoints:
             if not any(verify_signature(jwt, key) for key in keys):
                 raise e.err(e.BAD_SIGNATURE)
         else:
-            if (issuer, subject) not in app.federated or self._scenario().name == "federation-mismatch":
-                raise e.federated_mismatch("subject", str(subject))
-            audiences = _audiences(claims)
-            if FEDERATED_AUDIENCE not in audiences:
-                raise e.federated_mismatch("audience", ",".join(audiences))
+            self._check_federated(app, claims)
         if not _within_time_range(claims, now):
             raise e.assertion_out_of_range(now, claims)
+
+    def _check_federated(self, app: App, claims: dict[str, object]) -> None:
+        """Entra ID's federated match: a credential with the assertion's issuer, then its exact
+        subject (one that differs only in case is AADSTS7002138), then one of its audiences."""
+        issuer, subject, audiences = str(claims.get("iss")), str(claims.get("sub")), _audiences(claims)
+        if self._scenario().name == "federation-mismatch":
+            raise e.federated_mismatch("subject", subject)
+        same_issuer = [c for c in app.federated if c.issuer == issuer]
+        if not same_issuer:
+            raise e.federated_mismatch("issuer", issuer)
+        same_subject = [c for c in same_issuer if c.subject == subject]
+        if not same_subject:
+            if any(c.subject.lower() == subject.lower() for c in same_issuer):
+                raise e.federated_case_mismatch(subject)
+            raise e.federated_mismatch("subject", subject)
+        if not any(c.audience in audiences for c in same_subject):
+            raise e.federated_mismatch("audience", ",".join(audiences))
 
     def _is_token_endpoint(self, url: str, tenant: str) -> bool:
         parts, ours = urlsplit(url), urlsplit(self._authority_host())
