@@ -7,7 +7,19 @@ import sys
 import typer
 
 from foundry_cli import __version__
-from foundry_cli.cli import ask, chat, completion, count, doctor, emulator, history, login, models, profile
+from foundry_cli.cli import (
+    ask,
+    chat,
+    completion,
+    count,
+    doctor,
+    emulator,
+    history,
+    login,
+    models,
+    profile,
+    usage,
+)
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import AppState
 
@@ -68,6 +80,7 @@ def make_app() -> typer.Typer:
     app.add_typer(doctor.app, name="doctor")
     app.command("models")(models.models)
     app.command("count")(count.count)
+    app.command("usage")(usage.usage_cmd)
     app.command("emulator")(emulator.emulator)
     app.command("completion")(completion.completion)
     return app
