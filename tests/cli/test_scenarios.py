@@ -35,7 +35,14 @@ ROWLESS: dict[str, tuple[int, str | None]] = {
 }
 
 
+#: rows fclaude itself refuses before sending (a usage error, exit 2), though the service's answer
+#: for the same fault exits with the row's code
+REFUSED_BEFORE_SENDING = {"max-tokens-range"}
+
+
 def expected(name: str) -> tuple[int, str | None]:
+    if name in REFUSED_BEFORE_SENDING:
+        return 2, name
     if name in ROW_BY_ID:
         return ROW_BY_ID[name].exit_code, name
     if name not in ROWLESS:
