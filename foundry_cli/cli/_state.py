@@ -147,9 +147,7 @@ def _scenario_values(name: str, spec: str, emu: Any, tmp: Path, env: dict[str, s
     if name in ("rate-limit", "overloaded"):
         out["max_retries"] = Value(0, _SRC)  # a retry would hide the row the scenario is about
     if name == "thinking-tools":  # the fault needs thinking on (a budget: claude-sonnet-4-5 takes one)
-        from foundry_cli.config.settings import SETTING_BY_NAME
-
-        out["thinking" if "thinking" in SETTING_BY_NAME else "thinking_budget"] = Value(2048, _SRC)
+        out["thinking"] = Value(2048, _SRC)
     if name == "long":
         out["max_tokens"] = Value(64000, _SRC)  # room for the long answer
     if name == "stall":
