@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import secrets
+import signal
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -160,11 +163,29 @@ def serve(
         if emu.api_key == DEFAULT_API_KEY:
             out.write(f"  export FCLAUDE_API_KEY={emu.api_key}   # the emulator's fixed, public test key\n")
         out.flush()
-        (stop or threading.Event()).wait()
+        with _terminate_as_interrupt():
+            (stop or threading.Event()).wait()
     except KeyboardInterrupt:
         pass
     finally:
-        emu.stop()
+        emu.stop()  # also deletes the identity side's CA file
         if owned and log is not None:
             log.close()
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a service manager) stops the emulator as Ctrl-C does, cleaning up."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

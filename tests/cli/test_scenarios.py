@@ -231,3 +231,27 @@ def test_scenarios_work_with_chat(base_env: dict[str, str], name: str) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, str(child.before or "")
+
+
+def test_sigterm_stops_the_emulator_and_removes_its_ca_file(base_env: dict[str, str]) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "foundry_cli", "emulator", "--port", "0", "--identity"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**base_env, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(5)]
+        ca = next(line for line in lines if line.startswith("CA bundle:")).split()[2]
+        assert Path(ca).exists()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and stderr == ""
+    assert not Path(ca).exists()
