@@ -134,6 +134,7 @@ def ask(
     """
     from foundry_cli.api.attachments import load
     from foundry_cli.api.types import Message
+    from foundry_cli.cli.count import refuse_oversized
     from foundry_cli.cli.profile import note_conflicts
     from foundry_cli.cli.turn import build_request, request_flags, run_turn
     from foundry_cli.config.settings import resolve
@@ -155,6 +156,7 @@ def ask(
             show_thinking=show_thinking,
             note=_note,
         )
+        refuse_oversized(settings, req)  # certainly over the context window: refused before sending
         with make_client(settings, s.debug) as client:
             outcome = run_turn(
                 client,

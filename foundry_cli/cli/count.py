@@ -9,8 +9,9 @@ no counting route.
 from __future__ import annotations
 
 import json
+import re
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,6 +28,10 @@ from foundry_cli.cli._options import (
 )
 from foundry_cli.cli._state import emulator_overrides, state
 from foundry_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from foundry_cli.api.types import Request
+    from foundry_cli.config.settings import Settings
 
 CountJsonOpt = Annotated[
     bool,
@@ -62,6 +67,10 @@ def count(
 
     The service counts the prompt as ask would send it: the system prompt, the attachments and the
     prompt. Counting is free and uses no output tokens. Messages API only.
+
+    ask itself refuses, before sending, only a prompt that certainly exceeds the model's context
+    window: its text at 8 bytes a token (runs of one character counted once) is already over it.
+    Anything closer is sent, and the service's answer names the prompt-too-long row.
 
     Examples:
 
@@ -121,3 +130,56 @@ def count(
         shown = f"{share:.1%}" if share >= 0.001 or not tokens else "under 0.1%"
         line += f" ({shown} of {info.id}'s {window:,}-token context window)"
     sys.stdout.write(line + "\n")
+
+
+#: UTF-8 bytes of text per token that a prompt's average never exceeds once runs are collapsed
+#: (English averages about 4, code about 3; only long runs of one character pack more)
+BYTES_PER_TOKEN_BOUND = 8
+_SPACE_RUNS = re.compile(r"\s+")
+_CHAR_RUNS = re.compile(r"(.)\1{3,}", re.DOTALL)
+
+
+def prompt_lower_bound(req: Request) -> int:
+    """A cheap lower bound of the prompt's tokens, never above the real count: the text (system
+    prompt, messages, text attachments) with each whitespace run and each run of one repeated
+    character collapsed to one character, at :data:`BYTES_PER_TOKEN_BOUND` bytes a token. Images
+    and PDFs count as nothing (their real cost depends on their pixels and pages)."""
+    size = 0
+    for text in _texts(req):
+        size += len(_CHAR_RUNS.sub(r"\1", _SPACE_RUNS.sub(" ", text)).encode("utf-8", "replace"))
+    return size // BYTES_PER_TOKEN_BOUND
+
+
+def _texts(req: Request) -> list[str]:
+    texts = [req.system or ""]
+    for m in req.messages:
+        texts.append(m.text)
+        texts += [a.data.decode("utf-8", "replace") for a in m.attachments if a.kind == "text"]
+    return texts
+
+
+def refuse_oversized(settings: Settings, req: Request) -> None:
+    """Refuse, before sending, a prompt that cannot fit the context window of the deployment's model
+    whatever the tokenizer does (:func:`prompt_lower_bound` above the window). Anything closer is
+    left to the service, which answers with the prompt-too-long row; an unknown model is not checked.
+
+    Raises:
+        UsageError: the prompt is certainly too long (row prompt-too-long, exit 2).
+    """
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import model_for
+
+    model = model_for(get_paths(), settings.profile, req.deployment)
+    if model is None:
+        return
+    if sum(len(t) for t in _texts(req)) * 4 // BYTES_PER_TOKEN_BOUND <= model.context_window:
+        return  # even at 4 bytes a character it fits: the common case costs no regular expression
+    bound = prompt_lower_bound(req)
+    if bound <= model.context_window:
+        return
+    raise UsageError(
+        f"The prompt is at least {bound:,} tokens, more than the {model.context_window:,}-token context "
+        f"window of {model.id}; nothing was sent. Shorten the prompt or the attached files, or split "
+        "the work into several requests (`fclaude count` measures a prompt).",
+        row="prompt-too-long",
+    )

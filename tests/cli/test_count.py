@@ -94,3 +94,53 @@ def test_an_unknown_deployment_is_the_services_404(fclaude: Fclaude) -> None:
     r = fclaude("count", "-m", "no-such-deployment", "hello")
     assert r.exit_code == 1
     assert row_named(r.stderr, "deployment-not-found") and "Traceback" not in r.stderr
+
+
+def _prose(n_bytes: int) -> str:
+    """Text with no long runs of one character (so its lower bound is its size / 8)."""
+    import hashlib
+
+    words = [hashlib.sha256(str(i).encode()).hexdigest()[:7] for i in range(n_bytes // 8 + 1)]
+    return " ".join(words)[:n_bytes]
+
+
+def test_ask_refuses_a_prompt_certainly_over_the_context_window(fclaude: Fclaude, emu: Emulator) -> None:
+    big = _prose(2_400_000)  # at least 300,000 tokens: over claude-sonnet-4-5's 200,000
+    r = fclaude("ask", "summarise this", input=big)
+    assert r.exit_code == 2, r.stderr
+    assert row_named(r.stderr, "prompt-too-long")
+    assert "200,000-token context window of claude-sonnet-4-5" in r.stderr and "nothing was sent" in r.stderr
+    assert emu.requests == []
+
+
+def test_ask_leaves_a_prompt_that_may_fit_to_the_service(fclaude: Fclaude, emu: Emulator) -> None:
+    # 1.2 MB of prose may be under 200,000 tokens for all fclaude knows (its bound is 150,000): it is
+    # sent, and the service's answer (300,000 tokens at the emulator's count) names the row
+    r = fclaude("ask", "summarise this", input=_prose(1_200_000))
+    assert r.exit_code == 1, r.stderr
+    assert row_named(r.stderr, "prompt-too-long") and "HTTP 400" in r.stderr
+    assert len(emu.requests) == 1
+
+
+def test_long_runs_of_one_character_are_not_taken_for_tokens(fclaude: Fclaude, emu: Emulator) -> None:
+    # 600,000 characters (1.8 MB) of wide blanks and box rules: 225,000 tokens at 8 bytes a token,
+    # but a run of one character packs many bytes into a token; sent (150,000 at the emulator's count)
+    padded = ("x" + "\u3000" * 250 + "\u2550" * 250 + "\n") * 1200
+    assert len(padded.encode()) // 8 > 200_000
+    r = fclaude("ask", "what is this", input=padded)
+    assert r.exit_code == 0, r.stderr
+    assert len(emu.requests) == 1
+
+
+def test_the_lower_bound_never_exceeds_the_services_count() -> None:
+    from foundry_cli.api.types import Attachment, Message, Request
+    from foundry_cli.cli.count import prompt_lower_bound
+
+    text = _prose(40_000)
+    req = Request(
+        "d",
+        (Message("user", text, attachments=(Attachment("a.txt", "text", "text/plain", b"x" * 80_000),)),),
+        system="sys " * 1000,
+    )
+    bound = prompt_lower_bound(req)
+    assert 0 < bound <= (len(text) + len("sys " * 1000)) // 4  # the emulator's (and a real) count is higher
