@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, TextIO
 
-from foundry_cli.errors import FclaudeError, StreamInterrupted, UsageError
+from foundry_cli.errors import ApiError, FclaudeError, StreamInterrupted, UsageError
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -82,7 +82,7 @@ def build_request(
     from foundry_cli.catalog import Refusal, Wanted, plan_request
     from foundry_cli.config.paths import get_paths
     from foundry_cli.errors import ConfigError
-    from foundry_cli.learned import model_for
+    from foundry_cli.learned import model_for, refused_before, rejections
 
     settings.require_endpoint()
     if settings.api == "responses" and not settings.project:
@@ -109,6 +109,9 @@ def build_request(
         show_thinking=show_thinking,
     )
     plan = plan_request(model, wanted)
+    if not isinstance(plan, Refusal):  # a rule this deployment's 400 showed it breaks (learned.py)
+        rejected = rejections(get_paths(), settings.profile, name)
+        plan = refused_before(rejected, name, plan.fields, wanted, bool(plan.thinking_on)) or plan
     if isinstance(plan, Refusal):
         behind = f"deployment {name} runs {model.id}: " if model is not None and model.id != name else ""
         raise UsageError(f"{behind}{plan}", row=plan.row)
@@ -242,6 +245,8 @@ def run_turn(
             outcome.ids = _record(settings, outcome, conversation_id)
         if outcome.result is not None and outcome.result.model:
             learn_model(settings, request.deployment, outcome.result.model)
+        if isinstance(outcome.error, ApiError) and outcome.error.status == 400:
+            learn_rejection(settings, request.deployment, outcome.error.message)
     if broken_pipe:
         raise BrokenPipeError
     return outcome
@@ -316,6 +321,17 @@ def _feedback(feedback: Feedback, ev: StreamEvent, show_thinking: bool) -> None:
         feedback.clear()  # before anything is written: the line never mixes with the answer
     elif isinstance(ev, ThinkingDelta):
         feedback.thinking()
+
+
+def learn_rejection(settings: Settings, deployment: str, message: str) -> None:
+    """Remember the rule a 400 says ``deployment`` rejects (a thinking mode, an effort, a sampling
+    parameter, prefill), so the same combination is refused before sending next time."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import remember_rejection, rule_of
+
+    rule = rule_of(message)
+    if rule is not None:
+        remember_rejection(get_paths(), settings.profile, deployment, rule)
 
 
 def learn_model(settings: Settings, deployment: str, answered: str) -> None:
