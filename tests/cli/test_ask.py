@@ -125,8 +125,8 @@ def test_debug_trace_before_or_after_subcommand_redacts_key(fclaude: Fclaude, wh
     ("args", "fragment"),
     [
         (["ask"], "No prompt"),
-        (["ask", "--thinking", "500", "x"], "at least 1024"),
-        (["ask", "--thinking", "5000", "--max-tokens", "4096", "x"], "less than --max-tokens"),
+        (["ask", "--thinking", "500", "x"], "must be >= 1024"),
+        (["ask", "--thinking", "5000", "--max-tokens", "4096", "x"], "below --max-tokens (4096)"),
         (["ask", "--api", "graphql", "x"], "messages, responses"),
         (["ask", "--max-tokens", "0", "x"], "--max-tokens"),
         (["ask", "--nope", "x"], "No such option"),
