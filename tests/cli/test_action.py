@@ -13,12 +13,14 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from foundry_cli import __version__
 from foundry_cli.emulator import Emulator
+from foundry_cli.emulator.identity import GITHUB_ISSUER
 from tests.support import CANARY_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,3 +153,80 @@ def test_action_yml_pins_this_version_and_maps_every_input() -> None:
     # no input is spliced into a shell command (script injection)
     run_lines = [line for line in text.splitlines() if line.strip().startswith("run:")]
     assert run_lines and not any("${{" in line for line in run_lines)
+
+
+# --- keyless: the action's default auth (github-oidc) against the emulator's runner OIDC endpoint --
+
+APP = "11111111-2222-4333-8444-999999999999"
+SUBJECT = "repo:octo-org/octo-repo:ref:refs/heads/main"
+
+
+@pytest.fixture(scope="module")
+def oidc_emu() -> Iterator[Emulator]:
+    with Emulator(identity=True) as emu:
+        yield emu
+
+
+@pytest.fixture
+def oidc_runner(oidc_emu: Emulator, tmp_path: Path, base_env: dict[str, str]) -> Runner:
+    """A runner in a job with `permissions: id-token: write`: the runner's OIDC variables, the app's
+    ids as the action's inputs, the action's default auth, and no key anywhere."""
+    oidc_emu.set_scenario("healthy")
+    oidc_emu.add_app(APP)  # a fresh registration: no federated credential yet
+    job = oidc_emu.github_job
+    job.repository, job.ref, job.environment = "octo-org/octo-repo", "refs/heads/main", None
+    r = Runner(tmp_path, oidc_emu, base_env)
+    del r.env["FCLAUDE_API_KEY"]
+    r.env.update(
+        {
+            "INPUT_AUTH": "github-oidc",
+            "INPUT_TENANT_ID": oidc_emu.tenant_id,
+            "INPUT_CLIENT_ID": APP,
+            "AZURE_AUTHORITY_HOST": oidc_emu.authority_host,
+            "REQUESTS_CA_BUNDLE": oidc_emu.ca_bundle,
+            "SSL_CERT_FILE": oidc_emu.ca_bundle,
+            **oidc_emu.github_actions_env(),
+        }
+    )
+    return r
+
+
+def no_tokens(r: Runner, done: subprocess.CompletedProcess[str]) -> None:
+    """Neither the runner's request token nor any JWT reaches the log, the summary or the bundle."""
+    request_token = r.env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"]
+    texts = [done.stdout, done.stderr, r.summary.read_text()]
+    texts += [p.read_text() for p in r.temp.iterdir()]
+    for text in texts:
+        assert request_token not in text and "eyJ" not in text
+
+
+def test_keyless_doctor_passes_with_a_matching_federated_credential(
+    oidc_runner: Runner, oidc_emu: Emulator
+) -> None:
+    oidc_emu.add_federated_credential(APP, GITHUB_ISSUER, SUBJECT)
+    done = oidc_runner.run()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not [line for line in done.stdout.splitlines() if line.startswith("::")]
+    assert oidc_runner.outputs() == {"exit-code": "0"}
+    assert "### fclaude doctor: OK" in oidc_runner.summary.read_text()
+    assert any(p.endswith("/idtoken") for p in (q.path for q in oidc_emu.identity_requests))
+    no_tokens(oidc_runner, done)
+
+
+def test_keyless_doctor_subject_mismatch_is_annotated_and_bundled(
+    oidc_runner: Runner, oidc_emu: Emulator
+) -> None:
+    oidc_emu.add_federated_credential(APP, GITHUB_ISSUER, "repo:octo-org/octo-repo:environment:production")
+    done = oidc_runner.run()
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if line.startswith("::error ")]
+    titles = [e.split("::")[1] for e in errors]
+    assert "error title=fclaude doctor%3A federation (federation-mismatch)" in titles, errors
+    # the subject Entra ID looked for is in the annotation (a property-free message: ':' stays)
+    assert any(SUBJECT in e for e in errors)
+    summary = oidc_runner.summary.read_text()
+    assert "### fclaude doctor: FAILED" in summary and "federation\\-mismatch" not in summary
+    assert "| federation-mismatch |" in summary
+    bundle = json.loads(Path(oidc_runner.outputs()["bundle"]).read_text())
+    assert bundle["ok"] is False and bundle["settings"]["auth"]["value"] == "github-oidc"
+    no_tokens(oidc_runner, done)
