@@ -108,7 +108,7 @@ def test_ctrl_c_during_a_commit_and_redraw_leaves_the_whole_rendering() -> None:
         r, _ = renderer()
         _, seen = run_interrupted(lambda: r.text(SECOND), None, count="after feed")
         assert any(":" in where and RICH_CONSOLE in where for where in seen)
-        points = sample(seen, 15)
+        points = sample(seen, 25)
         interrupted = 0
         for n in points:
             r, out = renderer()
@@ -126,7 +126,7 @@ def test_a_second_ctrl_c_during_close_still_leaves_the_whole_rendering(advance: 
         r.text(SECOND)
         _, seen = run_interrupted(r.close, None, count="held")
         assert seen
-        for n in sample(seen, 15):
+        for n in sample(seen, 25):
             r, out = renderer(advance)
             r.text(SECOND)
             interrupted, _ = run_interrupted(r.close, n, count="held")
