@@ -85,18 +85,23 @@ def build_body(req: Request) -> dict[str, Any]:
 
 
 def _cache_breakpoints(body: dict[str, Any], ttl: str) -> None:
-    """Mark the system prompt and the last user message as cache breakpoints: everything up to each
-    is cached, so a chat's growing conversation is read from the cache on the next turn (the
-    breakpoint moves with the last message) and an ask's system prompt and attachments are reused."""
+    """Mark the system prompt, the last message and the user message before it as cache breakpoints
+    (three of the four allowed): everything up to each is cached, so an ask's system prompt and
+    attachments are reused, and a chat's next turn reads the conversation up to its previous prompt
+    from the cache (that prefix was the previous turn's last breakpoint) and writes only the newest
+    exchange. The earlier breakpoint does not rely on the service's look-back from the last one,
+    which reaches only 20 blocks (Anthropic's prompt-caching docs mark the last two user turns)."""
     control: dict[str, str] = {"type": "ephemeral"} if ttl == "5m" else {"type": "ephemeral", "ttl": ttl}
     if isinstance(body.get("system"), str):
         body["system"] = [{"type": "text", "text": body["system"], "cache_control": control}]
-    last = body["messages"][-1]
-    content = last["content"]
-    if isinstance(content, str):
-        last["content"] = [{"type": "text", "text": content, "cache_control": control}]
-    elif isinstance(content, list) and content:
-        content[-1] = {**content[-1], "cache_control": control}
+    messages = body["messages"]
+    earlier = [m for m in messages[-3:-1] if m.get("role") == "user"]
+    for message in [*earlier[-1:], messages[-1]]:
+        content = message["content"]
+        if isinstance(content, str):
+            message["content"] = [{"type": "text", "text": content, "cache_control": control}]
+        elif isinstance(content, list) and content:
+            message["content"] = [*content[:-1], {**content[-1], "cache_control": control}]
 
 
 def headers() -> dict[str, str]:
