@@ -70,7 +70,10 @@ def run(cache: str, turns: int, system: str, deployment: str, endpoint: str, key
     finally:
         repl.close()
     totals["billed_input"] = (
-        totals["input"] + WRITE_5M * totals["write_5m"] + WRITE_1H * totals["write_1h"] + READ * totals["read"]
+        totals["input"]
+        + WRITE_5M * totals["write_5m"]
+        + WRITE_1H * totals["write_1h"]
+        + READ * totals["read"]
     )
     info = find_model(deployment)
     if info is not None and info.price is not None:  # the input side alone, at list price
