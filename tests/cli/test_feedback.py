@@ -6,17 +6,25 @@ import io
 import sys
 
 import pexpect
+import pytest
 
 from foundry_cli.emulator import Emulator
 from foundry_cli.render.feedback import Feedback
 from tests.support import Fclaude
 
 
-def test_the_retry_wait_counts_down_on_a_terminal(fclaude_proc: Fclaude, emu: Emulator) -> None:
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_retry_wait_counts_down_on_a_terminal(fclaude_proc: Fclaude, emu: Emulator, width: int) -> None:
     emu.set_scenario("rate-limit:1")  # one 429 with retry-after: 1, then the answer
     env = {**fclaude_proc.env, "TERM": "xterm-256color"}
+    env.pop("COLUMNS", None)
     child = pexpect.spawn(
-        sys.executable, ["-m", "foundry_cli", "ask", "hi"], env=env, encoding="utf-8", timeout=60
+        sys.executable,
+        ["-m", "foundry_cli", "ask", "hi"],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, width),
     )
     child.expect(r"waiting for the answer")
     child.expect(r"retrying in 1 s \(429, attempt 2/3\)")
