@@ -139,7 +139,7 @@ def doctor(
     # (no spinner with --debug: the trace on stderr would tear its line)
     ids = [c.id for c in CHECKS]
     ci = fmt != "table"
-    live = LiveTable(out, ids, spinner=not s.debug) if not json_out and not checks and not ci else None
+    live = LiveTable(out, ids, spinner=not s.debug, ci=ci) if not json_out and not checks else None
     with live or contextlib.nullcontext():
         report, doctor_ctx, env = _run(s, checks=checks, offline=offline, strict=strict, live=live)
         secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
@@ -288,7 +288,7 @@ class LiveTable:
     line), and on a terminal a spinner naming the check it waits for. Once done, the text is the
     same as :func:`table`'s. Use it as a context manager (the spinner stops whatever happens)."""
 
-    def __init__(self, out: Output, ids: Sequence[str], *, spinner: bool = True) -> None:
+    def __init__(self, out: Output, ids: Sequence[str], *, spinner: bool = True, ci: bool = False) -> None:
         self.out = out
         self.ids = list(ids)
         self.width = max((len(i) for i in self.ids), default=8)
@@ -296,6 +296,8 @@ class LiveTable:
         self.printed = 0
         self.header = False
         self.status = StatusLine(out, self._waiting(), enabled=spinner)
+        #: a CI log: no line may read as a workflow or logging command (:func:`_defang`)
+        self.ci = ci
 
     def __enter__(self) -> LiveTable:
         self.status.__enter__()
@@ -317,7 +319,7 @@ class LiveTable:
             chunk += _lines(self.results[self.ids[self.printed]], self.width, self.out, clean)
             self.printed += 1
         if chunk:
-            self.status.write(_scrub("\n".join(chunk) + "\n", secrets))
+            self._write(chunk, secrets)
         self.status.update(self._waiting())
 
     def finish(self, report: Report, secrets: Sequence[str]) -> None:
@@ -329,7 +331,11 @@ class LiveTable:
             if r.id not in shown:
                 chunk += _lines(r, self.width, self.out, clean)
         chunk.append(_verdict(report, self.out))
-        self.status.write(_scrub("\n".join(chunk) + "\n", secrets))
+        self._write(chunk, secrets)
+
+    def _write(self, chunk: list[str], secrets: Sequence[str]) -> None:
+        text = _scrub("\n".join(chunk) + "\n", secrets)
+        self.status.write(_defang(text) if self.ci else text)
 
 
 def _scrub(text: str, secrets: Sequence[str]) -> str:

@@ -6,8 +6,11 @@ The CLI runs against the emulator with the environment a runner gives (``GITHUB_
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+
+import pytest
 
 from foundry_cli.doctor import report as rep
 from foundry_cli.doctor.runner import CheckResult, Report
@@ -161,3 +164,21 @@ def test_table_lines_cannot_issue_commands() -> None:
 
     text = "FAIL probe  x\n     ::error::injected\n  ##vso[task.complete]\nok ::fine\n"
     assert _defang(text) == "FAIL probe  x\n     : :error::injected\n  # #vso[task.complete]\nok ::fine\n"
+
+
+@pytest.mark.parametrize("ci", [False, True])
+def test_live_table_in_ci_cannot_issue_commands(ci: bool) -> None:
+    """Server text wrapped so that a line of the table starts with ``::`` (after its indent): in CI
+    that line is defanged; outside CI the table is left as it is."""
+    from foundry_cli.cli.doctor import LiveTable
+    from foundry_cli.render.output import Output
+
+    buf = io.StringIO()
+    out = Output(stdout=buf, terminal=False, width=40, env={})
+    r = CheckResult("probe", "Probe", "fail", "word " * 5 + "::error::injected", row="key-invalid")
+    with LiveTable(out, ["probe"], spinner=False, ci=ci) as live:
+        live.add(r, "p", [])
+        live.finish(Report("p", [r]), [])
+    commands_ = [line for line in buf.getvalue().splitlines() if line.lstrip().startswith("::")]
+    assert bool(commands_) is not ci
+    assert "injected" in buf.getvalue()
