@@ -168,6 +168,12 @@ def profile_show(name: NameArg = None, json_out: ShowJsonOpt = False) -> None:
     for setting, var in resolved.shadowed:
         out["warnings"].append(f"${var} overrides the profile's saved {setting}")
     out["notes"] = conflict_notes(resolved)
+    if "GitHub Actions OIDC" in resolved.source("auth"):  # zero-config (or auth = default) in a GitHub job
+        out["notes"].append(
+            "inside GitHub Actions (ACTIONS_ID_TOKEN_REQUEST_URL is set) with no key, secret or token file "
+            "configured, auth is github-oidc: the job's OIDC token is exchanged at Entra ID for app "
+            f"{resolved.client_id}."
+        )
     if resolved.endpoint is not None and resolved.endpoint.notes:
         out["warnings"] += [f"endpoint: {n}" for n in resolved.endpoint.notes]
     sink = Output()

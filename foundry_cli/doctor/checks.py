@@ -22,6 +22,7 @@ from foundry_cli.auth.factory import ENV_NAME
 from foundry_cli.config.endpoint import Endpoint
 from foundry_cli.config.settings import DEFAULT_API_VERSION, Settings
 from foundry_cli.doctor.classify import classify
+from foundry_cli.doctor.federation import check_federation
 from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
 from foundry_cli.errors import ApiError, ConfigError, FclaudeError
@@ -831,6 +832,15 @@ CHECKS: tuple[Check, ...] = (
     Check("tls", "TLS handshake", check_tls, needs=("tcp",), network=True, timeout=NET_TIMEOUT),
     Check("token", "Token acquisition", check_token, needs=("auth",), network=True, timeout=60.0),
     Check("token-claims", "Token claims", check_claims, needs=("auth",), gated_by=("token",)),
+    Check(
+        "federation",
+        "Federated (OIDC) login",
+        check_federation,
+        needs=("auth",),
+        after=("token",),
+        network=True,
+        timeout=60.0,
+    ),
     Check(
         "control-plane",
         "Control plane (ARM)",

@@ -197,7 +197,7 @@ class CiOidc:
             "job_workflow_ref": f"{job.repository}/.github/workflows/ci.yml@{job.ref}",
             "runner_environment": "github-hosted",
             "iss": GITHUB_ISSUER,
-            "nbf": now - GITHUB_NOT_BEFORE,
+            "nbf": min(now - GITHUB_NOT_BEFORE, now + job.lifetime - GITHUB_TOKEN_LIFETIME),
             "iat": now,
             "exp": now + job.lifetime,
         }
