@@ -8,6 +8,7 @@ import io
 import json
 
 from foundry_cli.emulator import Emulator
+from tests.hostile import HostileServer, Reply
 from tests.support import Fclaude
 
 NOTE = "the model declined to answer (stop_reason refusal)"
@@ -73,3 +74,23 @@ def test_chat_says_so_and_the_conversation_stays_usable(fclaude: Fclaude, emu: E
     # the next request carries the answered exchange and the new question, not the refused one
     assert sent[0] == "first question" and sent[-1] == "another question" and len(sent) == 3
     assert "a question it declines" not in json.dumps(last)
+
+
+def test_a_full_context_window_names_the_prompt_too_long_row(
+    fclaude: Fclaude, hostile: HostileServer
+) -> None:
+    body = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "content": [{"type": "text", "text": "The first half of an answ"}],
+        "stop_reason": "model_context_window_exceeded",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 199_000, "output_tokens": 1000},
+    }
+    hostile.script(Reply(headers=[("content-type", "application/json")], body=json.dumps(body).encode()))
+    r = fclaude("ask", "--no-stream", "hi", FCLAUDE_ENDPOINT=hostile.base_url)
+    assert r.exit_code == 0  # what arrived is shown, as for a max_tokens ending
+    assert "The first half of an answ" in r.stdout
+    assert "stop_reason model_context_window_exceeded" in r.stderr and "row prompt-too-long" in r.stderr
