@@ -142,7 +142,7 @@ def _wizard(values: dict[str, Any], saved: Mapping[str, Any], interactive: bool)
             saved.get("auth") or "api-key",
             _check_setting("auth", f"Answer one of {', '.join(AUTH_MODES)}"),
         )
-    if now("auth") in ("service-principal", "workload-identity"):
+    if now("auth") in ("service-principal", "workload-identity", "github-oidc", "azure-pipelines"):
         for key, label in (("tenant_id", "Tenant id"), ("client_id", "Client (application) id")):
             if not given(key):
                 values[key] = _ask_until_valid(
@@ -181,7 +181,7 @@ def login(
         typer.Option(
             metavar="MODE",
             help="api-key, azure-cli, service-principal, device-code, managed-identity, "
-            "workload-identity or default.",
+            "workload-identity, default, github-oidc or azure-pipelines.",
         ),
     ] = None,
     deployment: Annotated[
