@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 SCRUB_PREFIXES = ("AZURE_", "ANTHROPIC_", "FCLAUDE_", "OPENAI_", "IDENTITY_", "MSI_", "IMDS_")
+#: a CI runner's OIDC variables (GitHub Actions, Azure Pipelines): with them fclaude may log in keylessly
+RUNNER_OIDC = ("ACTIONS_ID_TOKEN_", "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "AZURESUBSCRIPTION_")
 
 
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
-        if name.startswith(SCRUB_PREFIXES) or name in (
+        if name.startswith(SCRUB_PREFIXES + RUNNER_OIDC) or name in (
             "NO_COLOR",
             "FORCE_COLOR",
             "HTTPS_PROXY",
