@@ -657,6 +657,12 @@ def _model_name(ctx: Context) -> tuple[str, str]:
         return ctx.probe.model, "probe"
     if not r.deployment:
         return "", "no deployment configured"
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import remembered
+
+    learned = remembered(get_paths(ctx.env), r.profile, r.deployment)
+    if learned:  # what an earlier answer (or `fclaude models`) showed runs there
+        return learned, "remembered deployment list"
     return str(r.deployment), "deployment name"  # the usual case: named after its model
 
 
@@ -758,6 +764,8 @@ def _rules_refusal(ctx: Context, info: Any) -> Outcome | None:
     profile's thinking, effort, temperature and max_tokens: a refusal fails, naming its row and the
     flag to use instead."""
     from foundry_cli.catalog import Refusal, Wanted, plan_request
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import refused_before, rejections
 
     r = ctx.r
     wanted = Wanted(
@@ -767,6 +775,9 @@ def _rules_refusal(ctx: Context, info: Any) -> Outcome | None:
         max_tokens=int(r.max_tokens),
     )
     plan = plan_request(info, wanted)
+    if not isinstance(plan, Refusal) and r.deployment:  # a rule a 400 showed the deployment breaks
+        rejected = rejections(get_paths(ctx.env), r.profile, r.deployment)
+        plan = refused_before(rejected, r.deployment, plan.fields, wanted, bool(plan.thinking_on)) or plan
     if not isinstance(plan, Refusal):
         return None
     name = _RULE_SETTING.get(plan.rule, "max_tokens" if plan.rule == "max_tokens" else "thinking")

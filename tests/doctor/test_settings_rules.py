@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 
@@ -23,7 +24,7 @@ BASE_ENV = {"FCLAUDE_ENDPOINT": "https://res.services.ai.azure.com", "FCLAUDE_AP
 
 def settings_check(day: dt.date | None = None, **env: str) -> tuple[str, str, str | None, str | None]:
     """(status, detail, row, fix) of the settings check, offline, for ``env``."""
-    full = {**BASE_ENV, **env}
+    full = {**BASE_ENV, "FCLAUDE_HOME": os.environ["FCLAUDE_HOME"], **env}  # the test's own home
     ctx = Context(resolve=lambda: resolve(env=full), env=full, today=day)
     ctx.resolved = ctx.resolve()
     out = check_settings(ctx)
@@ -107,6 +108,26 @@ def test_an_unknown_model_is_checked_only_by_the_rules_that_hold_for_every_model
         FCLAUDE_API="responses",
     )
     assert status == "pass" and "is unknown" in detail, detail
+
+
+def test_a_learned_model_and_a_learned_rejection_are_checked_too() -> None:
+    """A deployment whose name says nothing: the model remembered from an earlier answer gives the
+    rules; a rule a 400 showed the deployment breaks is refused as ask refuses it."""
+    from foundry_cli.config.paths import get_paths
+    from foundry_cli.learned import remember, remember_rejection
+
+    paths = get_paths()
+    remember(paths, None, {"prod-assistant": "claude-opus-4-7"}, "response")
+    env = {"FCLAUDE_DEPLOYMENT": "prod-assistant", "FCLAUDE_THINKING": "2048", "FCLAUDE_MAX_TOKENS": "8192"}
+    status, detail, row, fix = settings_check(dt.date(2026, 1, 1), **env)
+    assert (status, row) == ("fail", "thinking-mode") and "claude-opus-4-7" in detail, detail
+
+    remember_rejection(paths, None, "team-bot", "temperature")
+    status, detail, row, fix = settings_check(
+        dt.date(2026, 1, 1), FCLAUDE_DEPLOYMENT="team-bot", FCLAUDE_TEMPERATURE="0.5"
+    )
+    assert (status, row) == ("fail", "sampling-unsupported"), detail
+    assert "rejected this before" in detail and fix is not None and "no --temperature" in fix
 
 
 def test_retirement_warns_within_60_days_and_fails_after() -> None:
