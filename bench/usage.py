@@ -3,7 +3,7 @@
 The history spans 60 days, three profiles, four deployments (one model the catalog does not know, one
 with a long-prompt price tier), cache usage on most turns and none recorded on the oldest.
 
-python bench/usage.py [--turns 100000] [--runs 5]
+python bench/usage.py [--turns 100000] [--runs 5] [--answer-chars 140]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ DEPLOYMENTS = (
 PROFILES = ("work", "ci", "home")
 
 
-def seed(path: Path, turns: int) -> float:
+def seed(path: Path, turns: int, answer_chars: int = 140) -> float:
     """``turns`` turns in conversations of five, written in one transaction; returns seconds."""
     rng = random.Random(7)
     now = time.time()
@@ -56,7 +56,7 @@ def seed(path: Path, turns: int) -> float:
                     i % 5 + 1,
                     created,
                     f"question {i}",
-                    "answer " * 20,
+                    ("answer " * (answer_chars // 7 + 1))[:answer_chars],
                     model,
                     deployment,
                     "messages",
@@ -85,9 +85,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--answer-chars", type=int, default=140, help="size of each stored answer")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="fclaude-bench-usage-"))
-    fill = seed(home / "history.db", args.turns)
+    fill = seed(home / "history.db", args.turns, args.answer_chars)
     env = {**os.environ, "FCLAUDE_HOME": str(home)}
     cases = {
         "usage (30d, by day)": ["usage"],
@@ -95,7 +96,11 @@ def main() -> None:
         "usage --since all --by profile --json": ["usage", "--since", "all", "--by", "profile", "--json"],
         "--version (baseline)": ["--version"],
     }
-    print(f"{args.turns} turns written in {fill:.1f} s; median of {args.runs} runs (whole process):")
+    size = (home / "history.db").stat().st_size / 1e6
+    print(
+        f"{args.turns} turns ({args.answer_chars}-character answers, {size:.0f} MB) written in {fill:.1f} s; "
+        f"median of {args.runs} runs (whole process):"
+    )
     for name, argv in cases.items():
         times = []
         for _ in range(args.runs):

@@ -14,6 +14,7 @@ import io
 import re
 import time
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -104,12 +105,13 @@ class Totals:
         }
 
 
-def thresholds() -> list[int]:
+@cache
+def thresholds() -> tuple[int, ...]:
     """The catalog's long-prompt thresholds, ascending (each group records how many it exceeds)."""
     from foundry_cli.catalog.loader import load_catalog
 
     found = {m.price_long.threshold for m in load_catalog() if m.price_long and m.price_long.threshold}
-    return sorted(t for t in found if t is not None)
+    return tuple(sorted(t for t in found if t is not None))
 
 
 def query(db: sqlite3.Connection, by: str, since: float | None) -> list[tuple[Any, ...]]:
