@@ -75,10 +75,11 @@ def remember(
     path = paths.cache_dir / FILE
     with contextlib.suppress(Exception), locked(path, timeout=2):  # best effort (a busy lock too)
         doc = _load(paths)
-        entries = {} if replace else dict(_entries(doc, profile))
+        previous = _entries(doc, profile)
+        entries = {} if replace else dict(previous)
         now = time.time()
         for name, model in deployments.items():
-            prev = entries.get(name)
+            prev = previous.get(name)
             old = prev if isinstance(prev, dict) else {}
             entries[name] = {"model": model or old.get("model"), "seen": now, "source": source}
             if "rejected" in old and entries[name]["model"] == old.get("model"):

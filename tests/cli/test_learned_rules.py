@@ -141,5 +141,7 @@ def test_rejections_are_per_profile_and_deployment_and_survive_learning_the_same
     assert rejections(paths, "work", OTHER) == frozenset()
     remember(paths, "work", {NAME: None}, "response")  # seen again, model still unknown: kept
     assert rejections(paths, "work", NAME) == {"thinking.enabled", "effort:max"}
+    remember(paths, "work", {NAME: None, OTHER: None}, "control-plane", replace=True)  # a full listing
+    assert rejections(paths, "work", NAME) == {"thinking.enabled", "effort:max"}
     remember(paths, "work", {NAME: "claude-opus-4-7"}, "response")  # now a known model: its rules apply
     assert rejections(paths, "work", NAME) == frozenset()
