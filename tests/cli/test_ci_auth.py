@@ -202,3 +202,35 @@ def test_ask_with_azure_pipelines(run: Fclaude, emu: Emulator) -> None:
     d = run("doctor", "--json", **env)
     fed = checks(d.stdout)["federation"]
     assert fed["status"] == "pass" and "subject sc://fabrikam/ci/foundry-ci" in fed["detail"]
+
+
+def test_immutable_id_subject_names_that_cause(run: Fclaude, emu: Emulator) -> None:
+    emu.github_job.immutable = True  # a repository created after 2026-07-15: repo:OWNER@ID/REPO@ID:...
+    emu.add_federated_credential(APP, GITHUB_ISSUER, SUBJECT)  # written with names only
+    d = run("doctor", "--json", "--check", "federation", FCLAUDE_AUTH="github-oidc")
+    fed = checks(d.stdout)["federation"]
+    assert fed["row"] == "federation-mismatch"
+    assert "subject repo:octo-org@123456/octo-repo@456789:ref:refs/heads/main" in fed["detail"]
+    assert "carries GitHub's immutable owner and repository ids" in fed["detail"]
+
+
+def test_a_stale_token_file_is_expired_and_points_to_github_oidc(
+    run: Fclaude, emu: Emulator, tmp_path: Path
+) -> None:
+    from foundry_cli.emulator import make_federated_token
+
+    emu.add_federated_credential(APP, GITHUB_ISSUER, SUBJECT)
+    token_file = tmp_path / "gh-token"
+    token_file.write_text(make_federated_token(GITHUB_ISSUER, SUBJECT, lifetime=-900))  # written long ago
+    d = run(
+        "doctor",
+        "--json",
+        FCLAUDE_AUTH="workload-identity",
+        AZURE_FEDERATED_TOKEN_FILE=str(token_file),
+    )
+    st = checks(d.stdout)
+    assert st["token"]["row"] == "assertion-invalid"
+    fed = st["federation"]
+    assert fed["status"] == "fail" and fed["row"] == "assertion-invalid"
+    assert f"federated token file {token_file}" in fed["detail"] and "expired 15 min ago" in fed["detail"]
+    assert "auth = github-oidc" in fed["fix"]
