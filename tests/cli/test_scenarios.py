@@ -25,7 +25,7 @@ SERVICE = "service-error" if "service-error" in ROW_BY_ID else None
 ROWLESS: dict[str, tuple[int, str | None]] = {
     "healthy": (0, None),
     "long": (0, None),  # the try-it path raises max_tokens so the long answer fits
-    "refusal": (0, None),  # HTTP 200, stop_reason refusal: an answer, not a failure
+    "refusal": (1, None),  # HTTP 200, stop_reason refusal: no answer, and no row of the table
     "overloaded-midstream": (1, "overloaded"),
     "stream-cut": (1, SERVICE),  # the stream had begun: not `network`
     "stall": (1, SERVICE),  # the try-it read timeout is short: the stall breaks the stream
@@ -78,7 +78,7 @@ def test_every_scenario_works_with_ask(cli: Fclaude, name: str) -> None:
     assert r.exit_code == code, r.stdout + r.stderr
     assert "Traceback" not in r.stderr
     if code == 0:
-        assert r.stdout.strip() or name == "refusal", r.stderr
+        assert r.stdout.strip(), r.stderr
     elif row is not None:
         assert row_named(r.stderr, row), r.stderr
     else:
