@@ -26,6 +26,11 @@ def hermetic_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "FORCE_COLOR",
             "HTTPS_PROXY",
             "HTTP_PROXY",
+            # a CI runner's: doctor would annotate and write the runner's job summary (--format)
+            "GITHUB_ACTIONS",
+            "GITHUB_STEP_SUMMARY",
+            "GITHUB_OUTPUT",
+            "TF_BUILD",
         ):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "fclaude-home"
