@@ -468,6 +468,11 @@ def _unreadable_response(exc: Exception) -> bool:
     return isinstance(exc, httpx2.RemoteProtocolError) and not any(d in text for d in _DISCONNECTS)
 
 
+#: the resolver's "no such name" (Linux, macOS, Windows): final, unlike "temporary failure in name
+#: resolution", which a second attempt may cure
+_NO_SUCH_HOST = ("name or service not known", "nodename nor servname", "getaddrinfo failed", "no such host")
+
+
 def _retryable_network(exc: Exception) -> bool:
     """Whether a transport failure may heal on a second attempt.
 
@@ -480,6 +485,8 @@ def _retryable_network(exc: Exception) -> bool:
     if isinstance(exc, httpx2.LocalProtocolError) or _unreadable_response(exc):
         return False
     text = str(exc).lower()
+    if any(word in text for word in _NO_SUCH_HOST):
+        return False  # a name that does not exist will not exist in a second either
     return "certificate" not in text and "ssl" not in text  # TLS trust problems do not heal by retrying
 
 

@@ -119,3 +119,15 @@ def test_iterating_twice_is_a_programming_error() -> None:
     assert answer.complete().text == "a" and not answer.result.incomplete
     with pytest.raises(RuntimeError):
         list(answer)
+
+
+def test_a_name_that_does_not_resolve_is_not_retried() -> None:
+    from foundry_cli.api.client import _retryable_network
+
+    gone = httpx2.ConnectError("[Errno -2] Name or service not known")
+    assert not _retryable_network(gone)
+    assert not _retryable_network(
+        httpx2.ConnectError("[Errno 8] nodename nor servname provided, or not known")
+    )
+    assert _retryable_network(httpx2.ConnectError("[Errno -3] Temporary failure in name resolution"))
+    assert _retryable_network(httpx2.ConnectError("[Errno 111] Connection refused"))
