@@ -21,6 +21,12 @@ AADSTS_ROWS: dict[str, str] = {
     "700016": "app-not-found",
     "90002": "tenant-not-found",
     "700024": "assertion-invalid",
+    # a federated credential (CI's OIDC token) matched no record: issuer, subject (or only its case)
+    # or audience differ from the app's federated identity credentials
+    "700211": "federation-mismatch",
+    "700212": "federation-mismatch",
+    "700213": "federation-mismatch",
+    "7002138": "federation-mismatch",
     # MFA, enrolment, conditional access, consent, expired/revoked grants: a person must sign in
     "50076": "user-interaction",
     "50079": "user-interaction",

@@ -92,6 +92,8 @@ class Context:
     probe: ProbeEvidence | None = None
     #: the day retirement dates are compared with (None: today; tests set it)
     today: dt.date | None = None
+    #: name resolution (addresses, aliases) for the DNS check; tests replace it
+    lookup: Callable[[str, int], tuple[list[str], list[str]]] = field(default=lambda h, p: lookup(h, p))
 
     @property
     def r(self) -> Settings:
@@ -256,15 +258,61 @@ def _host_port(ctx: Context) -> tuple[str, int, bool]:
     return parts.hostname or "", parts.port or (443 if tls else 80), tls
 
 
+def lookup(host: str, port: int) -> tuple[list[str], list[str]]:
+    """The addresses ``host`` resolves to, and the names on the way (CNAMEs, where the resolver says).
+
+    Raises:
+        socket.gaierror: the name does not resolve.
+    """
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addrs = list(dict.fromkeys(str(i[4][0]) for i in infos))
+    try:
+        _, aliases, _ = socket.gethostbyname_ex(host)
+    except OSError:  # IPv6-only names, or a resolver without alias data
+        aliases = []
+    return addrs, aliases
+
+
 def check_dns(ctx: Context) -> Outcome:
     host, port, _ = _host_port(ctx)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        addrs, aliases = ctx.lookup(host, port)
     except socket.gaierror as exc:
         return failed(f"{host} does not resolve ({exc.strerror or exc})", "network")
-    addrs = list(dict.fromkeys(str(i[4][0]) for i in infos))
     ctx.address = (addrs[0], port)
-    return passed(f"{host} -> {', '.join(addrs[:3])}")
+    shown = f"{host} -> {', '.join(addrs[:3])}"
+    restricted = _private_endpoint(host, addrs, aliases)
+    if restricted is not None:
+        resource = host.split(".")[0]
+        return warned(
+            f"{shown}: {restricted}, so the resource is reached through a private endpoint; from outside "
+            "that network requests are refused (403 'Virtual Network/Firewall rules', or a misleading 401)",
+            "network-restricted",
+            fix="Run from a network that can reach the private endpoint, or use the host the private DNS "
+            f"zone maps (https://{resource}.cognitiveservices.azure.com/anthropic).",
+        )
+    return passed(shown)
+
+
+def _private_endpoint(host: str, addrs: list[str], aliases: list[str]) -> str | None:
+    """Why ``host`` looks like a private endpoint (a private address, a privatelink CNAME), or None."""
+    import ipaddress
+
+    from foundry_cli.config.endpoint import is_loopback
+
+    if is_loopback(host):
+        return None  # the emulator, a local gateway
+    link = next((a for a in aliases if "privatelink" in a.lower()), None)
+    if link is not None:
+        return f"its name is an alias of {link}"
+    for addr in addrs:
+        try:
+            ip = ipaddress.ip_address(addr.split("%")[0])
+        except ValueError:
+            continue
+        if ip.is_private and not ip.is_loopback:
+            return f"it resolves to the private address {addr}"
+    return None
 
 
 def check_tcp(ctx: Context) -> Outcome:
