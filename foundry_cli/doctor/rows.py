@@ -741,7 +741,7 @@ ROWS: tuple[Row, ...] = (
         statuses=(400, 401),
         # 700213 and its case-sensitivity sibling 7002138; 7002137 (managed identity as a federated
         # credential) and the older 70021 have the same cure
-        aadsts=("700213", "7002138", "7002137", "70021"),
+        aadsts=("700213", "7002138", "7002137", "700211", "700212", "70021"),
         patterns=(r"\bno matching federated identity record found\b",),
     ),
     Row(
