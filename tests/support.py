@@ -89,8 +89,12 @@ class Fclaude:
     def __call__(self, *args: str, input: str | None = None, timeout: float = 60, **env: str) -> RunResult:
         from foundry_cli import redact
         from foundry_cli.cli.app import main
+        from foundry_cli.config import fileio
 
-        redact.clear()  # a fresh process knows no secrets yet
+        # process-global state a fresh process starts without: registered secrets, warnings said once
+        redact.clear()
+        fileio._said.clear()
+        fileio.set_warning_sink(None)
         saved_env = dict(os.environ)
         saved = (sys.argv, sys.stdin, sys.stdout, sys.stderr, sys.excepthook, os.getcwd())
         saved_handlers = {s: signal.getsignal(s) for s in _SIGNALS}

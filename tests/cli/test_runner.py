@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,11 @@ def test_secrets_from_one_run_do_not_leak_into_the_next(fclaude: Fclaude) -> Non
     assert fclaude("ask", "hi").exit_code == 0
     assert redact.scrub("canary text") == "canary text"
     assert fclaude("ask", "hi", FCLAUDE_API_KEY="").exit_code == 3, "no key: the last run's key is gone"
+
+
+def test_a_once_per_process_warning_is_said_in_every_run(fclaude: Fclaude, hermetic_env: Path) -> None:
+    hermetic_env.mkdir(parents=True, exist_ok=True)
+    (hermetic_env / "config.toml").write_text('[profiles.work]\napi_key = "stored-in-the-wrong-file"\n')
+    for _ in range(2):
+        r = fclaude("-p", "work", "ask", "hi")
+        assert "config.toml is meant to be shareable" in r.stderr, r.print()
