@@ -65,7 +65,8 @@ class Request:
     effort: str | None = None
     #: adaptive thinking asked for (Responses: reasoning on, at ``effort`` or the service's default)
     adaptive: bool = False
-    #: prompt-cache breakpoints (Messages): on the system prompt and the last user message
+    #: prompt-cache breakpoints (Messages): on the system prompt, the last user message and (in a
+    #: conversation) the user message before it
     cache: CacheTTL | None = None
 
 

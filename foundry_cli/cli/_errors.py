@@ -63,6 +63,7 @@ CHAT_FIXES = {
     "prompt-too-long": "/clear starts a new conversation (or /undo the last exchange)",
     "max-tokens-range": "/thinking off, or a smaller budget",
     "thinking-mode": "/thinking adaptive (the model accepts only adaptive thinking)",
+    "sampling-unsupported": "start fclaude chat without --temperature (the model removed it)",
 }
 _CHAT_MIDSTREAM_FIX = "/retry asks again"
 

@@ -81,10 +81,24 @@ def _m003_cache_usage(db: sqlite3.Connection) -> None:
     )
 
 
+def _m004_usage_index(db: sqlite3.Connection) -> None:
+    # `fclaude usage` reads only these columns: a covering index lets it skip the answers' pages
+    _run(
+        db,
+        """
+        CREATE INDEX turns_usage ON turns(
+            created_at, model, deployment, profile, input_tokens, output_tokens,
+            cache_creation_input_tokens, cache_creation_5m, cache_creation_1h, cache_read_input_tokens
+        );
+        """,
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("001_initial", _m001_initial),
     ("002_latency_region_attachments", _m002_latency_region_attachments),
     ("003_cache_usage", _m003_cache_usage),
+    ("004_usage_index", _m004_usage_index),
 )
 
 
