@@ -1,7 +1,12 @@
-"""Regenerate completions/ from the app (Typer's completion protocol); --check fails if stale.
+"""Regenerate completions/ and the fast path's table from the app; --check fails if either is stale.
 
-python scripts/gen_completions.py          # write completions/fclaude.{bash,zsh,fish,ps1}
+python scripts/gen_completions.py          # write completions/fclaude.{bash,zsh,fish,ps1} and
+                                           # foundry_cli/cli/completion_table.json
 python scripts/gen_completions.py --check  # exit 1 when a file differs from what the app generates
+
+The shell scripts are Typer's (they call ``fclaude`` back with ``_FCLAUDE_COMPLETE=complete_SHELL``);
+the table lets ``main()`` answer the requests for profile, deployment, scenario, check and history
+values without importing the whole app (``foundry_cli/cli/_complete.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SHELLS = {"bash": "bash", "zsh": "zsh", "fish": "fish", "powershell": "ps1"}
-OUT = Path(__file__).resolve().parent.parent / "completions"
+OUT = ROOT / "completions"
+TABLE = ROOT / "foundry_cli" / "cli" / "completion_table.json"
 
 
 def generate(shell: str) -> str:
@@ -23,21 +30,36 @@ def generate(shell: str) -> str:
     return done.stdout.strip() + "\n"
 
 
+def generate_table() -> str:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from foundry_cli.cli.completion import table_text; print(table_text(), end='')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return done.stdout
+
+
 def main() -> int:
     check = "--check" in sys.argv[1:]
     stale = []
-    for shell, ext in SHELLS.items():
-        path = OUT / f"fclaude.{ext}"
-        text = generate(shell)
+    wanted = {OUT / f"fclaude.{ext}": generate(shell) for shell, ext in SHELLS.items()}
+    wanted[TABLE] = generate_table()
+    for path, text in wanted.items():
         if check:
-            if not path.exists() or path.read_text() != text:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(path.name)
         else:
-            OUT.mkdir(exist_ok=True)
-            path.write_text(text)
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
     if stale:
         print(
-            f"stale completion scripts: {', '.join(stale)}; run python scripts/gen_completions.py",
+            f"stale completion files: {', '.join(stale)}; run python scripts/gen_completions.py",
             file=sys.stderr,
         )
         return 1

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from foundry_cli.cli import _complete
+
 
 def whole_number(lo: int, hi: int | None = None) -> Callable[[str], int]:
     """A parser for an integer option whose error says "expected a whole number" (Typer's own
@@ -54,6 +56,7 @@ ProfileOpt = Annotated[
         metavar="NAME",
         help="Profile to use (`fclaude profile list` shows them).",
         show_default=False,
+        autocompletion=_complete.complete_profiles,
     ),
 ]
 DebugOpt = Annotated[
@@ -68,6 +71,7 @@ ScenarioOpt = Annotated[
         "--scenario",
         metavar="NAME",
         help="Emulator scenario (implies --emulator); see `fclaude emulator --list`.",
+        autocompletion=_complete.complete_scenarios,
     ),
 ]
 ModelOpt = Annotated[
@@ -78,6 +82,7 @@ ModelOpt = Annotated[
         metavar="DEPLOYMENT",
         help="Deployment name (the request's model); `fclaude models` lists them.",
         show_default=False,
+        autocompletion=_complete.complete_deployments,
     ),
 ]
 SystemOpt = Annotated[str | None, typer.Option("--system", "-s", metavar="TEXT", help="System prompt.")]
@@ -98,6 +103,7 @@ ThinkingOpt = Annotated[
         help="Thinking: adaptive, off, or a budget of N tokens (models that accept a budget; "
         ">= 1024, < max-tokens). Checked against the model's rules before sending.",
         show_default=False,
+        autocompletion=_complete.complete_thinking,
     ),
 ]
 EffortOpt = Annotated[
@@ -107,6 +113,7 @@ EffortOpt = Annotated[
         metavar="low|medium|high|xhigh|max",
         help="How much effort (and thinking) the model spends, for models that accept it.",
         show_default=False,
+        autocompletion=_complete.complete_effort,
     ),
 ]
 CacheOpt = Annotated[
@@ -116,6 +123,7 @@ CacheOpt = Annotated[
         metavar="auto|5m|1h|off",
         help="Prompt caching: auto (where the prompt is long enough to pay off), 5m, 1h or off.",
         show_default=False,
+        autocompletion=_complete.complete_cache,
     ),
 ]
 TemperatureOpt = Annotated[
@@ -125,7 +133,10 @@ TemperatureOpt = Annotated[
 ApiOpt = Annotated[
     str | None,
     typer.Option(
-        "--api", metavar="messages|responses", help="Wire format (overrides the profile's api setting)."
+        "--api",
+        metavar="messages|responses",
+        help="Wire format (overrides the profile's api setting).",
+        autocompletion=_complete.complete_api,
     ),
 ]
 NoStreamOpt = Annotated[

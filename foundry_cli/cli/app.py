@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):  # fast path: no Typer import cost beyond this module
         sys.stdout.write(f"fclaude {__version__}\n")
         raise SystemExit(0)
+    if os.environ.get("_FCLAUDE_COMPLETE", "").startswith("complete_"):
+        # a shell asking for completions: profile, deployment, scenario, check and history values
+        # are answered here without importing Typer and the commands (the 150 ms budget)
+        from foundry_cli.cli._complete import main_hook
+
+        main_hook()
     debug = _debug_requested(args)
     from foundry_cli.cli.root import app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -43,3 +43,58 @@ def completion(
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise typer.Exit(done.returncode)
+
+
+def completion_table() -> dict[str, Any]:
+    """The fast path's table (``completion_table.json``), from the app itself: each command's options
+    that take a value, its flags, its subcommands, and the source each option or argument completes
+    (found by asking its autocompletion callback with the probe value); plus the static sources'
+    values. ``scripts/gen_completions.py`` writes it; ``--check`` fails when it is stale."""
+    from foundry_cli.cli import _complete
+    from foundry_cli.cli.root import make_app
+
+    commands: dict[str, Any] = {}
+
+    def source_of(param: Any, ctx: typer.Context) -> str | None:
+        for item in param.shell_complete(ctx, _complete.PROBE):
+            if item.value.startswith(_complete.PROBE):
+                return str(item.value[len(_complete.PROBE) :])
+        return None
+
+    def walk(command: Any, path: str, parent: typer.Context | None) -> None:
+        ctx = typer.Context(
+            command,
+            parent=parent,
+            info_name=path.rpartition(" ")[2] or "fclaude",
+            resilient_parsing=True,
+            **command.context_settings,
+        )
+        entry: dict[str, Any] = {"values": [], "flags": [], "dynamic": {}, "args": []}
+        for param in command.get_params(ctx):
+            source = source_of(param, ctx)
+            if param.param_type_name == "argument":
+                entry["args"] += [source] * (param.nargs if param.nargs > 0 else 1)
+                continue
+            names = [*param.opts, *param.secondary_opts]
+            takes_value = not (param.is_flag or param.count)
+            entry["values" if takes_value else "flags"] += names
+            if source and takes_value:
+                entry["dynamic"].update(dict.fromkeys(param.opts, source))
+        subcommands = getattr(command, "commands", {})
+        entry["subcommands"] = sorted(subcommands)
+        entry["values"].sort()
+        entry["flags"].sort()
+        commands[path] = entry
+        for name in entry["subcommands"]:
+            walk(subcommands[name], f"{path} {name}".strip(), ctx)
+
+    walk(typer.main.get_command(make_app()), "", None)
+    static = {name: [list(item) for item in _complete.live_static(name)] for name in _complete.STATIC_SOURCES}
+    return {"commands": commands, "static": static}
+
+
+def table_text() -> str:
+    """``completion_table.json`` as the generator writes it."""
+    import json
+
+    return json.dumps(completion_table(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from foundry_cli.cli import _complete
 from foundry_cli.cli._options import DebugOpt, EmulatorOpt, ProfileOpt, ScenarioOpt
 from foundry_cli.cli._state import AppState, state, try_it
 from foundry_cli.cli.exit_codes import ExitCode
@@ -72,7 +73,10 @@ def doctor(
     check: Annotated[
         list[str] | None,
         typer.Option(
-            "--check", metavar="ID", help="Run this check (repeatable) and what it needs; see --list-checks."
+            "--check",
+            metavar="ID",
+            help="Run this check (repeatable) and what it needs; see --list-checks.",
+            autocompletion=_complete.complete_checks,
         ),
     ] = None,
     list_checks: Annotated[bool, typer.Option("--list-checks", help="List the checks and exit.")] = False,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from foundry_cli.cli import _complete
 from foundry_cli.cli._options import number, whole_number
 from foundry_cli.errors import UsageError
 from foundry_cli.render.output import Column, Output
@@ -46,7 +47,10 @@ LIST_COLUMNS = (
 IdArg = Annotated[
     int,
     typer.Argument(
-        metavar="ID", parser=whole_number(1), help="Conversation id (from `fclaude history list`)."
+        metavar="ID",
+        parser=whole_number(1),
+        help="Conversation id (from `fclaude history list`).",
+        autocompletion=_complete.complete_history,
     ),
 ]
 ListJsonOpt = Annotated[
@@ -104,7 +108,13 @@ def history_list(
         typer.Option("--limit", "-n", metavar="N", parser=whole_number(1), help="How many (newest first)."),
     ] = 20,
     profile: Annotated[
-        str | None, typer.Option("--profile", metavar="NAME", help="Only this profile's.")
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            help="Only this profile's.",
+            autocompletion=_complete.complete_profiles,
+        ),
     ] = None,
     search: Annotated[
         str | None, typer.Option("--search", metavar="TEXT", help="Text in a prompt or answer.")
@@ -219,7 +229,12 @@ def history_export(
 def history_rm(
     conversation_id: Annotated[
         int | None,
-        typer.Argument(metavar="[ID]", parser=whole_number(1), help="Conversation id to delete."),
+        typer.Argument(
+            metavar="[ID]",
+            parser=whole_number(1),
+            help="Conversation id to delete.",
+            autocompletion=_complete.complete_history,
+        ),
     ] = None,
     older_than: Annotated[
         float | None,

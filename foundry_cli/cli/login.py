@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from foundry_cli.cli import _complete
 from foundry_cli.cli._options import DebugOpt, ProfileOpt
 from foundry_cli.cli._state import AppState, state
 from foundry_cli.cli.exit_codes import ExitCode
@@ -175,17 +176,30 @@ def login(
     project: Annotated[
         str | None, typer.Option(metavar="NAME", help="Foundry project (Responses API).")
     ] = None,
-    api: Annotated[str | None, typer.Option(metavar="messages|responses", help="Wire format.")] = None,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            metavar="messages|responses", help="Wire format.", autocompletion=_complete.complete_api
+        ),
+    ] = None,
     auth: Annotated[
         str | None,
         typer.Option(
             metavar="MODE",
             help="api-key, azure-cli, service-principal, device-code, managed-identity, "
             "workload-identity, default, github-oidc or azure-pipelines.",
+            autocompletion=_complete.complete_auth,
         ),
     ] = None,
     deployment: Annotated[
-        str | None, typer.Option("--deployment", "-m", metavar="NAME", help="Deployment name.")
+        str | None,
+        typer.Option(
+            "--deployment",
+            "-m",
+            metavar="NAME",
+            help="Deployment name.",
+            autocompletion=_complete.complete_deployments,
+        ),
     ] = None,
     tenant_id: Annotated[str | None, typer.Option(metavar="ID", help="Entra ID tenant.")] = None,
     client_id: Annotated[

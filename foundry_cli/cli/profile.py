@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from foundry_cli.cli import _complete
 from foundry_cli.render.output import Column, Output
 
 app = typer.Typer(
@@ -43,7 +44,12 @@ SHOW_COLUMNS = (
 )
 
 NameArg = Annotated[
-    str | None, typer.Argument(metavar="[NAME]", help="Profile name (default: the active one).")
+    str | None,
+    typer.Argument(
+        metavar="[NAME]",
+        help="Profile name (default: the active one).",
+        autocompletion=_complete.complete_profiles,
+    ),
 ]
 ListJsonOpt = Annotated[
     bool,
@@ -193,7 +199,12 @@ def profile_show(name: NameArg = None, json_out: ShowJsonOpt = False) -> None:
 
 @app.command("use")
 def profile_use(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Profile to make the default.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="Profile to make the default.", autocompletion=_complete.complete_profiles
+        ),
+    ],
 ) -> None:
     """Make NAME the default profile."""
     from foundry_cli.config.store import set_default
@@ -212,7 +223,14 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 @app.command("remove")
 def profile_remove(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Profile to delete, with its secrets.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="Profile to delete, with its secrets.",
+            autocompletion=_complete.complete_profiles,
+        ),
+    ],
     yes: YesOpt = False,
 ) -> None:
     """Delete profile NAME, its secrets and cached tokens.
