@@ -290,6 +290,11 @@ def test_the_fast_path_leaves_everything_else_to_typer(home: Path, line: str) ->
     assert fast_complete({**os.environ, **request_env("bash", line)}, io.StringIO()) is None
 
 
+def test_without_its_table_the_fast_path_steps_aside(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_complete, "TABLE_FILE", home / "missing.json")
+    assert fast_complete({**os.environ, **request_env("bash", "fclaude -p wo")}, io.StringIO()) is None
+
+
 def test_fish_is_args_exits_by_whether_there_are_values(home: Path) -> None:
     env = {**os.environ, **request_env("fish", "fclaude -p wo"), "_TYPER_COMPLETE_FISH_ACTION": "is-args"}
     assert fast_complete(env, io.StringIO()) == 0
