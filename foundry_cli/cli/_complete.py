@@ -60,9 +60,12 @@ class Where:
 
 
 def describe(text: object, limit: int = DESCRIPTION_LIMIT) -> str:
-    """A description fit for every shell: one line, printable, no shell-special characters."""
-    raw = text if isinstance(text, str) else ""
-    printable = "".join(ch if ch.isprintable() else " " for ch in raw)
+    """A description fit for every shell: terminal-safe, one line, printable, and without the
+    characters that end a shell's quoting (``\\ " ' $ ` ``) or that rich reads as markup (``[ ]``)."""
+    from foundry_cli.sanitize import one_line
+
+    flat = one_line(text if isinstance(text, str) else "")
+    printable = "".join(ch if ch.isprintable() else " " for ch in flat)
     line = " ".join(_UNSAFE_IN_DESCRIPTION.sub(" ", printable).split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
@@ -88,6 +91,15 @@ def _config(env: Mapping[str, str]) -> tuple[Any, dict[str, Any]]:
     return paths, load_config(paths)
 
 
+def _host(endpoint: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(endpoint).hostname or endpoint
+    except ValueError:
+        return endpoint
+
+
 def profiles(where: Where, env: Mapping[str, str]) -> list[Item]:
     """Profile names from ``config.toml``; the default one says so."""
     _, doc = _config(env)
@@ -97,8 +109,8 @@ def profiles(where: Where, env: Mapping[str, str]) -> list[Item]:
     for name in sorted(sections):
         section = sections[name] if isinstance(sections[name], dict) else {}
         endpoint = section.get("endpoint") or section.get("resource") or ""
-        where_to = str(endpoint) if isinstance(endpoint, str) else ""
-        items.append((name, f"default · {where_to}" if name == default else where_to))
+        where_to = _host(endpoint) if isinstance(endpoint, str) else ""
+        items.append((name, f"default profile · {where_to}" if name == default else where_to))
     return items
 
 
@@ -194,7 +206,7 @@ def values(
     """The completions of ``source`` that start with ``incomplete``; [] when anything goes wrong."""
 
     def table(name: str) -> list[Item]:
-        return static(name) if callable(static) else [tuple(pair) for pair in static[name]]  # type: ignore[misc]
+        return static(name) if callable(static) else [(str(v), str(h)) for v, h in static[name]]
 
     try:
         if source == "profiles":
