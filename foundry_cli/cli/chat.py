@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from foundry_cli.cli import _complete
 from foundry_cli.cli._options import (
     ApiOpt,
     AttachOpt,
@@ -44,6 +45,7 @@ ResumeOpt = Annotated[
         parser=whole_number(1),
         help="Resume conversation ID (see `fclaude history list`).",
         show_default=False,
+        autocompletion=_complete.complete_history,
     ),
 ]
 
