@@ -47,9 +47,9 @@ def test_in_process_equals_subprocess(
     env: dict[str, str],
     code: int,
 ) -> None:
-    inside = fclaude(*args, input=input, **env)
-    outside = fclaude_proc(*args, input=input, **env)
-    assert inside.exit_code == code, inside.print()
+    inside = fclaude(*args, input=input, **env)  # type: ignore[arg-type]
+    outside = fclaude_proc(*args, input=input, **env)  # type: ignore[arg-type]
+    assert inside.exit_code == code, inside.stderr
     assert stable(inside) == stable(outside)
     if code == 0 and args[0] == "ask":
         assert inside.stdout, "the answer reached stdout"
@@ -59,9 +59,10 @@ def test_the_runner_restores_the_process(fclaude: Fclaude, emu: Emulator) -> Non
     before = (dict(os.environ), sys.argv, sys.stdin, sys.stdout, sys.stderr, os.getcwd())
     handler = signal.getsignal(signal.SIGINT)
     r = fclaude("--debug", "ask", input="from stdin", FCLAUDE_MAX_TOKENS="77")
-    assert r.exit_code == 0, r.print()
-    assert "[debug]" in r.stderr, r.print()
+    assert r.exit_code == 0, r.stderr
+    assert "[debug]" in r.stderr, r.stderr
     body = emu.requests[-1].json
+    assert isinstance(body, dict)
     assert body["max_tokens"] == 77, "the call's own environment reached the CLI"
     assert body["messages"][0]["content"] == "from stdin", "stdin reached the CLI"
     assert (dict(os.environ), sys.argv, sys.stdin, sys.stdout, sys.stderr, os.getcwd()) == before
@@ -82,4 +83,4 @@ def test_a_once_per_process_warning_is_said_in_every_run(fclaude: Fclaude, herme
     (hermetic_env / "config.toml").write_text('[profiles.work]\napi_key = "stored-in-the-wrong-file"\n')
     for _ in range(2):
         r = fclaude("-p", "work", "ask", "hi")
-        assert "config.toml is meant to be shareable" in r.stderr, r.print()
+        assert "config.toml is meant to be shareable" in r.stderr, r.stderr
