@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,6 +126,9 @@ class Fclaude:
             main(list(args))
         except SystemExit as exc:
             code = exc.code
+        except Exception:  # escaped main() (only with --debug): Python prints it and exits 1
+            traceback.print_exc()
+            code = 1
         finally:
             timer.cancel()
             for stream in streams[1:]:

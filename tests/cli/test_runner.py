@@ -84,3 +84,16 @@ def test_a_once_per_process_warning_is_said_in_every_run(fclaude: Fclaude, herme
     for _ in range(2):
         r = fclaude("-p", "work", "ask", "hi")
         assert "config.toml is meant to be shareable" in r.stderr, r.stderr
+
+
+def test_an_escaping_exception_is_a_traceback_and_exit_1(
+    fclaude: Fclaude, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("boom inside the CLI")
+
+    monkeypatch.setattr("foundry_cli.cli.root.app", broken)
+    r = fclaude("--debug", "ask", "hi")  # --debug lets it escape main(), as Python would show it
+    assert r.exit_code == 1 and "Traceback" in r.stderr and "RuntimeError: boom inside the CLI" in r.stderr
+    r = fclaude("ask", "hi")
+    assert r.exit_code == 1 and "Traceback" not in r.stderr and "unexpected error" in r.stderr
