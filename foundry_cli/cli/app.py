@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         # the reader went away (`fclaude ask ... | head`): not an error worth a paragraph
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(int(ExitCode.FAILED)) from None
+        raise SystemExit(int(ExitCode.CLOSED_PIPE)) from None
     except Exception as exc:
         if debug:
             raise

@@ -10,3 +10,6 @@ class ExitCode(IntEnum):
     CONFIG = 3  # no profile, bad config, missing endpoint
     AUTH = 4  # authentication / authorization
     INTERRUPTED = 130
+    #: the reader of stdout went away (`fclaude ask ... | head -1`): 128 + SIGPIPE, what a shell
+    #: reports for a program that the closed pipe stopped
+    CLOSED_PIPE = 141

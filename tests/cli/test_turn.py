@@ -57,6 +57,7 @@ def test_a_closed_pipe_exits_quietly_and_keeps_the_turn(fclaude: Fclaude, fclaud
     head = subprocess.run(["head", "-c", "1"], stdin=ask.stdout, capture_output=True, timeout=60)
     ask.stdout.close()  # only head holds the read end now: when it exits, the pipe is closed
     _, err = ask.communicate(timeout=60)
+    assert ask.returncode == 141  # 128 + SIGPIPE, quietly
     assert len(head.stdout) == 1
     assert b"Traceback" not in err and b"unexpected error" not in err, err
     [(status, answer)] = statuses(fclaude)
