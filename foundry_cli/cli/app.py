@@ -33,10 +33,10 @@ def main(argv: list[str] | None = None) -> None:
 
         main_hook()
     debug = _debug_requested(args)
-    from foundry_cli.cli.root import app
+    from foundry_cli.cli.root import command
 
     try:
-        app(args=args, prog_name="fclaude")
+        command()(args=args, prog_name="fclaude")
     except FclaudeError as exc:
         if debug:
             import traceback

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from typing import Any
 
 import typer
 
@@ -87,3 +89,15 @@ def make_app() -> typer.Typer:
 
 
 app = make_app()
+
+
+@functools.cache
+def command() -> Any:
+    """The click command Typer builds from :data:`app`, built once per process.
+
+    ``app()`` rebuilds the whole command tree on every call and installs Typer's exception hook;
+    fclaude calls the built command itself: the same parsing and exit codes (exceptions reach
+    ``main()``, which decides what the user sees), and a second call in one process (the in-process
+    test runner, a future shell) does not pay for the tree again.
+    """
+    return typer.main.get_command(app)

@@ -92,7 +92,7 @@ def test_an_escaping_exception_is_a_traceback_and_exit_1(
     def broken(**_: object) -> None:
         raise RuntimeError("boom inside the CLI")
 
-    monkeypatch.setattr("foundry_cli.cli.root.app", broken)
+    monkeypatch.setattr("foundry_cli.cli.root.command", lambda: broken)
     r = fclaude("--debug", "ask", "hi")  # --debug lets it escape main(), as Python would show it
     assert r.exit_code == 1 and "Traceback" in r.stderr and "RuntimeError: boom inside the CLI" in r.stderr
     r = fclaude("ask", "hi")
