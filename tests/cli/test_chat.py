@@ -43,6 +43,7 @@ def spawn(fclaude: Fclaude, *args: str, **env: str) -> pexpect.spawn:
         dimensions=(40, 100),
     )
     child.logfile_read = io.StringIO()  # the whole screen output, for assertions at the end
+    child.delaybeforesend = None  # every send follows a wait for the prompt: no fixed pause needed
     child.expect(PROMPT)
     return child
 
