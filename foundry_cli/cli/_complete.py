@@ -302,45 +302,74 @@ def request(shell: str, env: Mapping[str, str]) -> tuple[list[str], str] | None:
     return words, ""
 
 
+@dataclass
+class _Walk:
+    """How far :func:`resolve` got through the words before the cursor."""
+
+    path: str = ""
+    pending: str = ""  # an option that still waits for its value
+    positionals: int = 0
+    profile: str | None = None
+    emulator: bool = False
+
+    def take_value(self, word: str) -> None:
+        """``word`` is the value of the pending option."""
+        if self.pending in ("-p", "--profile"):
+            self.profile = word
+        self.emulator = self.emulator or self.pending == "--scenario"
+        self.pending = ""
+
+    def take_option(self, entry: Mapping[str, Any], word: str) -> bool:
+        """``word`` is an option name; False when the table does not know it (Typer's)."""
+        if word in entry["values"]:
+            self.pending = word
+        elif word in entry["flags"]:
+            self.emulator = self.emulator or word == "--emulator"
+        else:
+            return False
+        return True
+
+    def step(self, commands: Mapping[str, Any], word: str) -> bool:
+        """Walk over one word; False when the table cannot tell for certain what follows."""
+        entry = commands[self.path]
+        if self.pending:
+            self.take_value(word)
+        elif word == "--" or "=" in word:
+            return False
+        elif word.startswith("-") and len(word) > 1:
+            return self.take_option(entry, word)
+        elif entry["subcommands"] and self.positionals == 0 and not entry["args"]:
+            child = f"{self.path} {word}".strip()
+            if child not in commands:
+                return False
+            self.path = child
+        else:
+            self.positionals += 1
+        return True
+
+    def source(self, entry: Mapping[str, Any]) -> str | None:
+        """The source of the word at the cursor, when the table names one."""
+        if self.pending:
+            dynamic: Mapping[str, str] = entry["dynamic"]
+            return dynamic.get(self.pending)
+        if entry["subcommands"]:
+            return None
+        args: Sequence[str] = entry["args"]
+        return args[self.positionals] if self.positionals < len(args) else None
+
+
 def resolve(table: Mapping[str, Any], args: Sequence[str], incomplete: str) -> tuple[str, Where] | None:
     """Which source completes ``incomplete`` after ``args``, or None when the table cannot tell for
     certain (Typer answers those)."""
     if incomplete.startswith("-") or "=" in incomplete:
         return None  # option names, --opt=value: Typer's
     commands = table["commands"]
-    path, pending, positionals = "", "", 0
-    profile, emulator = None, False
+    walk = _Walk()
     for word in args:
-        entry = commands[path]
-        if pending:
-            if pending in ("-p", "--profile"):
-                profile = word
-            emulator = emulator or pending == "--scenario"
-            pending = ""
-        elif word == "--" or "=" in word:
+        if not walk.step(commands, word):
             return None
-        elif word.startswith("-") and len(word) > 1:
-            if word in entry["values"]:
-                pending = word
-            elif word in entry["flags"]:
-                emulator = emulator or word == "--emulator"
-            else:
-                return None  # an option the table does not know: Typer's
-        elif entry["subcommands"] and positionals == 0 and not entry["args"]:
-            child = f"{path} {word}".strip()
-            if child not in commands:
-                return None
-            path = child
-        else:
-            positionals += 1
-    entry = commands[path]
-    if pending:
-        source = entry["dynamic"].get(pending)
-    elif not entry["subcommands"] and positionals < len(entry["args"]):
-        source = entry["args"][positionals]
-    else:
-        source = None
-    return (source, Where(profile=profile, emulator=emulator)) if source else None
+    source = walk.source(commands[walk.path])
+    return (source, Where(profile=walk.profile, emulator=walk.emulator)) if source else None
 
 
 def render(shell: str, items: Sequence[Item], env: Mapping[str, str]) -> tuple[str | None, int]:
