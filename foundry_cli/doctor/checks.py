@@ -13,9 +13,9 @@ import shutil
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from foundry_cli.auth.factory import ENV_NAME
@@ -26,6 +26,9 @@ from foundry_cli.doctor.federation import check_federation
 from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.doctor.runner import Check, Outcome, failed, passed, skipped, warned
 from foundry_cli.errors import ApiError, ConfigError, FclaudeError
+
+if TYPE_CHECKING:
+    from foundry_cli.api.types import Request
 
 AUD_AI = "https://ai.azure.com"
 AUD_COGNITIVE = "https://cognitiveservices.azure.com"
@@ -189,49 +192,65 @@ def check_auth_prereqs(ctx: Context) -> Outcome:
     r = ctx.r
     mode = r.auth
     if mode == "api-key":
-        if r.api_key:
-            return passed(f"api-key from {_where(r.source('api_key'))}")
-        if r.key_command:
-            return passed(f"api-key from key_command ({_where(r.source('key_command'))})")
-        if r.ad_token:
-            return passed(f"no key; a ready token from {_where(r.source('ad_token'))}")
-        return failed(
-            "auth = api-key but no key is set",
-            "credential-missing",
-            fix="Export FCLAUDE_API_KEY (or ANTHROPIC_FOUNDRY_API_KEY / AZURE_API_KEY), set key_command, "
-            "or store the key with `fclaude login`.",
-        )
+        return _api_key_prereqs(r)
     if r.ad_token:
         return passed(f"a ready token from {_where(r.source('ad_token'))} replaces auth {mode}")
     if mode == "azure-cli":
-        az = shutil.which("az", path=ctx.env.get("PATH"))
-        if az is None:
-            return failed("`az` is not on PATH", "not-logged-in")
-        return passed(f"az found at {az}")
+        return _azure_cli_prereqs(ctx)
     if mode in AUTH_NEEDS:
-        missing = [
-            ENV_NAME[name] + (f" (or {ENV_NAME[alt]})" if alt else "")
-            for name, alt in AUTH_NEEDS[mode]
-            if not r.value_of(name) and not (alt and r.value_of(alt))
-        ]
-        if missing:
-            return failed(
-                f"auth = {mode} needs {', '.join(missing)}: not set",
-                "sp-env-missing",
-                fix=f"Set {', '.join(missing)} (or store the ids in the profile with `fclaude login`).",
-            )
-        if mode == "workload-identity":
-            path = os.path.expanduser(str(r.federated_token_file))
-            if not os.path.isfile(path):
-                return failed(f"the federated token file {path} does not exist", "assertion-invalid")
-        present = [ENV_NAME[n] for n, _ in AUTH_NEEDS[mode] if r.value_of(n)]
-        return passed(f"auth = {mode}: {', '.join(present)} set")
+        return _named_settings_prereqs(r, mode)
     if mode == "managed-identity":
         have = [v for v in ("IDENTITY_ENDPOINT", "MSI_ENDPOINT", "IMDS_ENDPOINT") if ctx.env.get(v)]
         return passed(
             f"auth = managed-identity ({', '.join(have) if have else 'the instance metadata service'})"
         )
     return passed(f"auth = {mode}: nothing to check before signing in")
+
+
+def _api_key_prereqs(r: Settings) -> Outcome:
+    """auth = api-key: a key, a key command, or a ready token must be set."""
+    if r.api_key:
+        return passed(f"api-key from {_where(r.source('api_key'))}")
+    if r.key_command:
+        return passed(f"api-key from key_command ({_where(r.source('key_command'))})")
+    if r.ad_token:
+        return passed(f"no key; a ready token from {_where(r.source('ad_token'))}")
+    return failed(
+        "auth = api-key but no key is set",
+        "credential-missing",
+        fix="Export FCLAUDE_API_KEY (or ANTHROPIC_FOUNDRY_API_KEY / AZURE_API_KEY), set key_command, "
+        "or store the key with `fclaude login`.",
+    )
+
+
+def _azure_cli_prereqs(ctx: Context) -> Outcome:
+    """auth = azure-cli: ``az`` must be on PATH."""
+    az = shutil.which("az", path=ctx.env.get("PATH"))
+    if az is None:
+        return failed("`az` is not on PATH", "not-logged-in")
+    return passed(f"az found at {az}")
+
+
+def _named_settings_prereqs(r: Settings, mode: str) -> Outcome:
+    """A mode in :data:`AUTH_NEEDS`: each setting it needs (or its alternative) must be set, and a
+    workload identity's federated token file must exist."""
+    missing = [
+        ENV_NAME[name] + (f" (or {ENV_NAME[alt]})" if alt else "")
+        for name, alt in AUTH_NEEDS[mode]
+        if not r.value_of(name) and not (alt and r.value_of(alt))
+    ]
+    if missing:
+        return failed(
+            f"auth = {mode} needs {', '.join(missing)}: not set",
+            "sp-env-missing",
+            fix=f"Set {', '.join(missing)} (or store the ids in the profile with `fclaude login`).",
+        )
+    if mode == "workload-identity":
+        path = os.path.expanduser(str(r.federated_token_file))
+        if not os.path.isfile(path):
+            return failed(f"the federated token file {path} does not exist", "assertion-invalid")
+    present = [ENV_NAME[n] for n, _ in AUTH_NEEDS[mode] if r.value_of(n)]
+    return passed(f"auth = {mode}: {', '.join(present)} set")
 
 
 def check_proxy(ctx: Context) -> Outcome:
@@ -505,7 +524,6 @@ def check_control_plane(ctx: Context) -> Outcome:
 
 def check_probe(ctx: Context) -> Outcome:
     from foundry_cli import connect
-    from foundry_cli.api.types import Message, Request, TextDelta
 
     r = ctx.r
     if not r.deployment:
@@ -526,35 +544,13 @@ def check_probe(ctx: Context) -> Outcome:
     client = connect.foundry_client(
         r, ctx.credential, debug=ctx.debug, on_retry=on_retry, transport=ctx.transport
     )
-    # with thinking configured, the smallest request that exercises it: the minimum budget
-    budget = MIN_THINKING if isinstance(r.thinking, int) else 0
-    req = Request(
-        deployment=str(r.deployment),
-        messages=(Message("user", PROBE_PROMPT),),
-        max_tokens=budget + PROBE_MAX_TOKENS,
-        thinking_budget=budget,
-        stream=True,
-    )
+    req = _probe_request(r)
     start = attempt[0] = time.perf_counter()
     times: list[float] = []
     wait_ms = 0.0  # from the start of the attempt that answered to its first text delta
-    last = 0.0  # when the previous event arrived (ms since start)
     answer = client.send(req)
     try:
-        for event in answer:
-            now = (time.perf_counter() - start) * 1000
-            if ev.first_event_ms is None:
-                ev.first_event_ms = now
-            else:
-                ev.max_gap_ms = max(ev.max_gap_ms, now - last)
-            last = now
-            if isinstance(event, TextDelta):
-                times.append(now)
-                if len(times) == 1:
-                    wait_ms = (time.perf_counter() - attempt[0]) * 1000
-            model = getattr(event, "model", None)
-            if isinstance(model, str) and model:
-                ev.model = model
+        wait_ms = _read_probe_stream(answer, ev, start, attempt, times)
         ev.ok = True
     except FclaudeError as exc:
         ev.error = exc
@@ -573,6 +569,57 @@ def check_probe(ctx: Context) -> Outcome:
             )
     if times:
         ev.first_token_ms, ev.deltas, ev.spread_ms = times[0], len(times), times[-1] - times[0]
+    return _probe_verdict(ev, float(r.read_timeout), wait_ms)
+
+
+def _probe_request(r: Settings) -> Request:
+    """The smallest streamed request; with thinking configured, one that exercises it (the minimum
+    budget)."""
+    from foundry_cli.api.types import Message, Request
+
+    budget = MIN_THINKING if isinstance(r.thinking, int) else 0
+    return Request(
+        deployment=str(r.deployment),
+        messages=(Message("user", PROBE_PROMPT),),
+        max_tokens=budget + PROBE_MAX_TOKENS,
+        thinking_budget=budget,
+        stream=True,
+    )
+
+
+def _read_probe_stream(
+    events: Iterable[object], ev: ProbeEvidence, start: float, attempt: list[float], times: list[float]
+) -> float:
+    """Read the probe's events, recording their timing in ``ev`` and each text delta's arrival (ms
+    since ``start``) in ``times``; return the wait from the start of the attempt that answered
+    (``attempt[0]``) to its first text delta, in ms (0 without one).
+
+    Raises:
+        FclaudeError: the stream failed (``ev`` and ``times`` keep what arrived before).
+    """
+    from foundry_cli.api.types import TextDelta
+
+    wait_ms = 0.0
+    last = 0.0  # when the previous event arrived (ms since start)
+    for event in events:
+        now = (time.perf_counter() - start) * 1000
+        if ev.first_event_ms is None:
+            ev.first_event_ms = now
+        else:
+            ev.max_gap_ms = max(ev.max_gap_ms, now - last)
+        last = now
+        if isinstance(event, TextDelta):
+            times.append(now)
+            if len(times) == 1:
+                wait_ms = (time.perf_counter() - attempt[0]) * 1000
+        model = getattr(event, "model", None)
+        if isinstance(model, str) and model:
+            ev.model = model
+    return wait_ms
+
+
+def _probe_verdict(ev: ProbeEvidence, read_timeout: float, wait_ms: float) -> Outcome:
+    """The probe's outcome: its error when it failed, else :func:`_answered` on its timing."""
     rid = f"request id {ev.request_id}" if ev.request_id else "no request id"
     retried = f", after {ev.retries} retries" if ev.retries else ""
     if not ev.ok:
@@ -580,7 +627,7 @@ def check_probe(ctx: Context) -> Outcome:
         return failed(f"{first} ({rid}{retried})", ev.row)
     first = "-" if ev.first_token_ms is None else f"{ev.first_token_ms:.0f} ms"
     detail = f"HTTP {ev.status}, first token {first}, total {ev.total_ms:.0f} ms, {rid}{retried}"
-    return _answered(ev, detail, float(r.read_timeout), wait_ms)
+    return _answered(ev, detail, read_timeout, wait_ms)
 
 
 def _answered(ev: ProbeEvidence, detail: str, read_timeout: float, wait_ms: float) -> Outcome:
@@ -725,6 +772,10 @@ RETIRE_WARN_DAYS = 60
 _RULE_SETTING = {"effort": "effort", "temperature": "temperature", "top_p": "temperature"}
 
 
+#: a warning the settings check collects: (detail, row, fix)
+_Warning = tuple[str, str | None, str | None]
+
+
 def check_settings(ctx: Context) -> Outcome:
     from foundry_cli import catalog
 
@@ -732,6 +783,46 @@ def check_settings(ctx: Context) -> Outcome:
     max_tokens, budget = int(r.max_tokens), r.thinking if isinstance(r.thinking, int) else 0
     model, source = _model_name(ctx)
     info = catalog.find_model(model) if model else None
+    limits = _output_limit(r, max_tokens, model, source, info)
+    if isinstance(limits, Outcome):
+        return limits
+    parts = limits
+    if budget and not 1024 <= budget < max_tokens:
+        return failed(
+            f"thinking budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
+            "max-tokens-range",
+            fix="Set a thinking budget between 1024 and max_tokens - 1, or adaptive "
+            "(--thinking, FCLAUDE_THINKING).",
+        )
+    refused = _rules_refusal(ctx, info)
+    if refused is not None:
+        return refused
+    parts += _asked(r)
+    warnings: list[_Warning] = []
+    retirement = _retirement(ctx, info, parts)
+    if isinstance(retirement, Outcome):
+        return retirement
+    if retirement is not None:
+        warnings.append(retirement)
+    if budget and r.api == "messages":
+        warnings.append(
+            (
+                "thinking with tools on the Messages format needs thinking blocks sent back in tool-use "
+                "turns",
+                "thinking-tools",
+                None,
+            )
+        )
+    if warnings:
+        row = next((w[1] for w in warnings if w[1] is not None), None)
+        fixes = " ".join(w[2] for w in warnings if w[2] is not None) or None
+        return warned("; ".join(parts + [w[0] for w in warnings]), row, fixes)
+    return passed("; ".join(parts))
+
+
+def _output_limit(r: Settings, max_tokens: int, model: str, source: str, info: Any) -> Outcome | list[str]:
+    """max_tokens against the model's output limit: a failure when it exceeds it, else the detail's
+    first parts (the limit it is within, or why it was not checked)."""
     parts = [f"max_tokens {max_tokens}"]
     if info is not None:
         limit = int(info.max_output_tokens)
@@ -751,44 +842,26 @@ def check_settings(ctx: Context) -> Outcome:
         )
     else:
         parts.append(f"model {model} (from the {source}) is not in the catalog: limits not checked")
-    if budget and not 1024 <= budget < max_tokens:
+    return parts
+
+
+def _retirement(ctx: Context, info: Any, parts: list[str]) -> Outcome | _Warning | None:
+    """The model's retirement date: a failure once it has passed (its detail led by ``parts``), a
+    warning within :data:`RETIRE_WARN_DAYS` of it, else None."""
+    if info is None or info.retires is None:
+        return None
+    day = ctx.today or today()
+    days = (info.retires - day).days
+    move = "Move the deployment to a newer model (`fclaude models --all` lists them and their dates)."
+    if days < 0:
         return failed(
-            f"thinking budget {budget} must be >= 1024 and < max_tokens ({max_tokens})",
-            "max-tokens-range",
-            fix="Set a thinking budget between 1024 and max_tokens - 1, or adaptive "
-            "(--thinking, FCLAUDE_THINKING).",
+            "; ".join(parts) + f"; {info.id} retired on {info.retires.isoformat()} ({_days(-days)} ago)",
+            fix=move,
         )
-    refused = _rules_refusal(ctx, info)
-    if refused is not None:
-        return refused
-    parts += _asked(r)
-    warnings: list[tuple[str, str | None, str | None]] = []  # (detail, row, fix)
-    if info is not None and info.retires is not None:
-        day = ctx.today or today()
-        days = (info.retires - day).days
-        move = "Move the deployment to a newer model (`fclaude models --all` lists them and their dates)."
-        if days < 0:
-            return failed(
-                "; ".join(parts) + f"; {info.id} retired on {info.retires.isoformat()} ({_days(-days)} ago)",
-                fix=move,
-            )
-        if days <= RETIRE_WARN_DAYS:
-            when = "today" if days == 0 else f"in {_days(days)}"
-            warnings.append((f"{info.id} retires on {info.retires.isoformat()} ({when})", None, move))
-    if budget and r.api == "messages":
-        warnings.append(
-            (
-                "thinking with tools on the Messages format needs thinking blocks sent back in tool-use "
-                "turns",
-                "thinking-tools",
-                None,
-            )
-        )
-    if warnings:
-        row = next((w[1] for w in warnings if w[1] is not None), None)
-        fixes = " ".join(w[2] for w in warnings if w[2] is not None) or None
-        return warned("; ".join(parts + [w[0] for w in warnings]), row, fixes)
-    return passed("; ".join(parts))
+    if days <= RETIRE_WARN_DAYS:
+        when = "today" if days == 0 else f"in {_days(days)}"
+        return (f"{info.id} retires on {info.retires.isoformat()} ({when})", None, move)
+    return None
 
 
 def _days(n: int) -> str:
