@@ -766,7 +766,10 @@ class Repl:
                     if armed:
                         return
                     armed = True
-                    self._say("(Ctrl-C again or Ctrl-D to leave)")
+                    try:
+                        self._say("(Ctrl-C again or Ctrl-D to leave)")
+                    except KeyboardInterrupt:  # the second Ctrl-C came before the prompt was back
+                        return
                     continue
                 except EOFError:
                     self._goodbye()

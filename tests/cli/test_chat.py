@@ -168,6 +168,7 @@ def test_ctrl_c_twice_on_empty_prompt_exits_0(fclaude: Fclaude) -> None:
     child = spawn(fclaude)
     child.sendintr()
     child.expect("again")
+    child.expect(PROMPT)  # the second Ctrl-C goes to the prompt, not to the message being printed
     child.sendintr()
     child.expect(pexpect.EOF)
     child.close()
@@ -358,7 +359,7 @@ def test_input_history_is_private_persistent_and_searchable(fclaude: Fclaude, em
 def test_tab_completes_slash_commands(fclaude: Fclaude) -> None:
     child = spawn(fclaude)
     child.send("/us\t")
-    child.expect("usage")
+    child.expect(r"us(?:\x1b\[[0-9;?]*[A-Za-z])*age")  # prompt_toolkit may draw it in two pieces
     child.send("\r")
     child.expect("No tokens used yet")
     child.expect(PROMPT)
