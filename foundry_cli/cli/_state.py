@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -136,40 +136,58 @@ def try_it(s: AppState) -> Iterator[TryIt | None]:
         yield TryIt(spec, values, env)
 
 
+#: the settings a scenario sets to fixed values on top of the healthy try-it profile
+_FIXED_VALUES: dict[str, dict[str, object]] = {
+    "rate-limit": {"max_retries": 0},  # a retry would hide the row the scenario is about
+    "overloaded": {"max_retries": 0},
+    "thinking-tools": {"thinking": 2048},  # the fault needs thinking on (claude-sonnet-4-5 takes a budget)
+    "long": {"max_tokens": 64000},  # room for the long answer
+    "stall": {"read_timeout": STALL_READ_TIMEOUT},
+    "endpoint-missing": {"endpoint": None},
+    "credential-missing": {"api_key": None},
+    "max-tokens-range": {"max_tokens": 128000},  # claude-sonnet-4-5 writes at most 64,000
+}
+
+
+def _network(emu: Any, tmp: Path, env: dict[str, str]) -> dict[str, object]:
+    """The endpoint is a port nothing listens on."""
+    return {"endpoint": f"http://127.0.0.1:{_closed_port()}"}
+
+
+def _managed_identity_unavailable(emu: Any, tmp: Path, env: dict[str, str]) -> dict[str, object]:
+    """An App Service style identity endpoint, but nothing assigned."""
+    env["IDENTITY_ENDPOINT"] = emu.managed_identity_endpoint
+    env["IDENTITY_HEADER"] = emu.identity_header
+    return {"auth": "managed-identity", "api_key": None}
+
+
+def _not_logged_in(emu: Any, tmp: Path, env: dict[str, str]) -> dict[str, object]:
+    """azure-cli auth with an empty folder as PATH: no `az` to find."""
+    empty = tmp / "bin"
+    empty.mkdir()
+    env["PATH"] = str(empty)
+    return {"auth": "azure-cli"}
+
+
+#: the scenarios whose settings need the emulator, the run's folder or its environment
+_PREPARED_VALUES: dict[str, Callable[[Any, Path, dict[str, str]], dict[str, object]]] = {
+    "network": _network,
+    "managed-identity-unavailable": _managed_identity_unavailable,
+    "not-logged-in": _not_logged_in,
+}
+
+
 def _scenario_values(name: str, spec: str, emu: Any, tmp: Path, env: dict[str, str]) -> dict[str, Value]:
     """The settings one scenario needs on top of the healthy try-it profile."""
     from foundry_cli.config.settings import Value
     from foundry_cli.emulator import IDENTITY_SCENARIOS
 
-    out: dict[str, Value] = {}
-    if name in RESPONSES_SCENARIOS:
-        out["api"] = Value("responses", _SRC)
-    if name in ("rate-limit", "overloaded"):
-        out["max_retries"] = Value(0, _SRC)  # a retry would hide the row the scenario is about
-    if name == "thinking-tools":  # the fault needs thinking on (a budget: claude-sonnet-4-5 takes one)
-        out["thinking"] = Value(2048, _SRC)
-    if name == "long":
-        out["max_tokens"] = Value(64000, _SRC)  # room for the long answer
-    if name == "stall":
-        out["read_timeout"] = Value(STALL_READ_TIMEOUT, _SRC)
-    if name == "endpoint-missing":
-        out["endpoint"] = Value(None, _SRC)
-    if name == "network":
-        out["endpoint"] = Value(f"http://127.0.0.1:{_closed_port()}", _SRC)
-    if name == "credential-missing":
-        out["api_key"] = Value(None, _SRC)
-    if name == "max-tokens-range":
-        out["max_tokens"] = Value(128000, _SRC)  # claude-sonnet-4-5 writes at most 64,000
-    if name == "managed-identity-unavailable":  # App Service style endpoint, but nothing assigned
-        out["auth"] = Value("managed-identity", _SRC)
-        out["api_key"] = Value(None, _SRC)
-        env["IDENTITY_ENDPOINT"] = emu.managed_identity_endpoint
-        env["IDENTITY_HEADER"] = emu.identity_header
-    if name == "not-logged-in":
-        out["auth"] = Value("azure-cli", _SRC)
-        empty = tmp / "bin"
-        empty.mkdir()
-        env["PATH"] = str(empty)  # an empty folder: no `az` to find
+    raw: dict[str, object] = {"api": "responses"} if name in RESPONSES_SCENARIOS else {}
+    raw.update(_FIXED_VALUES.get(name, {}))
+    prepare = _PREPARED_VALUES.get(name)
+    if prepare is not None:
+        raw.update(prepare(emu, tmp, env))
+    out = {setting: Value(value, _SRC) for setting, value in raw.items()}
     if name in IDENTITY_SCENARIOS or name == "sp-env-missing":
         out.update(_identity_values(emu, name, tmp))
     return out
