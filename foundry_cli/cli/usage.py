@@ -267,46 +267,64 @@ def usage_cmd(
     if json_out and csv_out:
         raise UsageError("--json and --csv both write to stdout; give one of them.")
     start = parse_since(since)
-    path = _history_db()
-    rows: dict[str, Totals] = {}
-    total = Totals(cost_usd=0.0)
-    if path.exists():
-        import sqlite3
-
-        from foundry_cli.history.store import HistoryStore, history_error
-
-        with HistoryStore(path) as store:
-            try:
-                rows, total = usage(store.db, by, start)
-            except sqlite3.Error as exc:
-                raise history_error(path, exc, "read it") from None
+    rows, total = _read_usage(by, start)
     since_iso = (
         None if start is None else dt.datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds")
     )
     out = Output()
     if json_out:
-        doc = {
-            "estimate": True,
-            "currency": "USD",
-            "note": NOTE,
-            "since": since_iso,
-            "by": by,
-            "rows": [{"key": k, **t.to_json()} for k, t in rows.items()],
-            "total": total.to_json(),
-        }
-        out.json(doc, indent=2)
-        return
-    if csv_out:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        names = ["turns", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"]
-        writer.writerow([by, *names, "estimated_cost_usd", "unpriced_turns"])
-        for k, t in [*rows.items(), ("total", total)]:
-            doc = t.to_json()
-            cost = "" if doc["cost_usd"] is None else f"{doc['cost_usd']:.6f}"
-            writer.writerow([_csv_safe(k), *(doc[n] for n in names), cost, t.unpriced_turns])
-        out.text(buf.getvalue(), raw=True)
-        return
+        _print_json(out, rows, total, by, since_iso)
+    elif csv_out:
+        _print_csv(out, rows, total, by)
+    else:
+        _print_table(out, rows, total, by, since_iso)
+
+
+def _read_usage(by: str, start: float | None) -> tuple[dict[str, Totals], Totals]:
+    """The rows and total from history.db; none (and nothing spent) when there is no history yet."""
+    path = _history_db()
+    if not path.exists():
+        return {}, Totals(cost_usd=0.0)
+    import sqlite3
+
+    from foundry_cli.history.store import HistoryStore, history_error
+
+    with HistoryStore(path) as store:
+        try:
+            return usage(store.db, by, start)
+        except sqlite3.Error as exc:
+            raise history_error(path, exc, "read it") from None
+
+
+def _print_json(out: Output, rows: dict[str, Totals], total: Totals, by: str, since_iso: str | None) -> None:
+    """The --json document."""
+    doc = {
+        "estimate": True,
+        "currency": "USD",
+        "note": NOTE,
+        "since": since_iso,
+        "by": by,
+        "rows": [{"key": k, **t.to_json()} for k, t in rows.items()],
+        "total": total.to_json(),
+    }
+    out.json(doc, indent=2)
+
+
+def _print_csv(out: Output, rows: dict[str, Totals], total: Totals, by: str) -> None:
+    """The --csv lines: a header, one line per key, the total."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    names = ["turns", "input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens"]
+    writer.writerow([by, *names, "estimated_cost_usd", "unpriced_turns"])
+    for k, t in [*rows.items(), ("total", total)]:
+        doc = t.to_json()
+        cost = "" if doc["cost_usd"] is None else f"{doc['cost_usd']:.6f}"
+        writer.writerow([_csv_safe(k), *(doc[n] for n in names), cost, t.unpriced_turns])
+    out.text(buf.getvalue(), raw=True)
+
+
+def _print_table(out: Output, rows: dict[str, Totals], total: Totals, by: str, since_iso: str | None) -> None:
+    """The table, its notes, or a line saying there is nothing to show."""
     if not rows:
         out.say(f"no turns in history {'since ' + since_iso if since_iso else 'yet'}.")
         return
