@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from foundry_cli.doctor.rows import ROW_BY_ID, ROWS, Row
@@ -323,9 +323,12 @@ def _quote(match: str) -> str:
     return f'text "{text[:77]}..."' if len(text) > 80 else f'text "{text}"'
 
 
+#: records that a row matched: (row, tier, what matched)
+_Add = Callable[[Row, int, str], None]
+
+
 def _hits(ev: _Evidence, *, ambiguous: bool) -> list[_Hit]:
     """Every row the evidence supports, in tier order (module docstring), with what matched."""
-    patterns = _row_patterns()
     found: dict[str, _Hit] = {}
 
     def add(r: Row, tier: int, what: str) -> None:
@@ -333,34 +336,56 @@ def _hits(ev: _Evidence, *, ambiguous: bool) -> list[_Hit]:
         if what not in hit.evidence:
             hit.evidence.append(what)
 
-    # Tier 1: a specific code is the service's own machine-readable verdict.
+    for tier in (_code_hits, _aadsts_hits, _wording_hits, _category_hits):
+        tier(ev, add)
+    if not found:  # Tier 5 only when nothing above matched
+        _status_hits(ev, add, ambiguous=ambiguous)
+    return list(found.values())
+
+
+def _code_hits(ev: _Evidence, add: _Add) -> None:
+    """Tier 1: a specific code is the service's own machine-readable verdict."""
     for r in _ORDER:
         for c in sorted(_SPECIFIC[r.id] & ev.codes):
             add(r, 1, f"code {c}")
-    # Tier 2: an AADSTS number is Entra ID's exact verdict; several (a credential chain) keep their order.
+
+
+def _aadsts_hits(ev: _Evidence, add: _Add) -> None:
+    """Tier 2: an AADSTS number is Entra ID's exact verdict; several (a credential chain) keep their
+    order."""
     for num in ev.aadsts:
         if num in _AADSTS_ROW:
             add(ROW_BY_ID[_AADSTS_ROW[num]], 2, f"AADSTS{num}")
-    # Tier 3: wording that names a cause (also across the line breaks of a wrapped paste).
+
+
+def _wording_hits(ev: _Evidence, add: _Add) -> None:
+    """Tier 3: wording that names a cause (also across the line breaks of a wrapped paste)."""
+    patterns = _row_patterns()
     matchable = _matchable(ev.text)
     for r in _ORDER:
         pattern = patterns[r.id]
         if pattern is not None and (m := pattern.search(matchable)):
             add(r, 3, _quote(m.group(0)))
-    # Tier 4: a generic category (or a reason phrase), more specific than a status but less than wording.
+
+
+def _category_hits(ev: _Evidence, add: _Add) -> None:
+    """Tier 4: a generic category (or a reason phrase), more specific than a status but less than
+    wording."""
     for r in _ORDER:
         for c in sorted(_GENERIC[r.id] & ev.codes):
             add(r, 4, f"category {c}")
         for c in sorted(_SPECIFIC[r.id] & ev.reasons):
             add(r, 4, f"reason phrase {c}")
-    # Tier 5: the status alone, only when nothing above matched.
-    if not found:
-        html = bool(_HTML.search(ev.text))
-        fallback = (_STATUS_ONLY_HTML if html else _STATUS_ONLY).get(ev.status, ())
-        if ambiguous or len(fallback) == 1:
-            for rid in fallback:
-                add(ROW_BY_ID[rid], 5, f"HTTP {ev.status}" + (" (an HTML page)" if html else ""))
-    return list(found.values())
+
+
+def _status_hits(ev: _Evidence, add: _Add, *, ambiguous: bool) -> None:
+    """Tier 5: the status alone (the caller asks only when nothing above matched); one row, or all
+    the status's rows when ``ambiguous``."""
+    html = bool(_HTML.search(ev.text))
+    fallback = (_STATUS_ONLY_HTML if html else _STATUS_ONLY).get(ev.status, ())
+    if ambiguous or len(fallback) == 1:
+        for rid in fallback:
+            add(ROW_BY_ID[rid], 5, f"HTTP {ev.status}" + (" (an HTML page)" if html else ""))
 
 
 def _adjust(hits: list[_Hit], text: str) -> list[_Hit]:
