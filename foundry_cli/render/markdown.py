@@ -15,13 +15,14 @@ Importing this module does not import ``rich``; rich is loaded when a renderer i
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from foundry_cli.render.blocks import BlockSplitter
 
@@ -70,11 +71,34 @@ def markdown_document(text: str) -> Markdown:
 
     ``hyperlinks=False``: rich then writes a link as its text followed by the real URL in
     parentheses, instead of an OSC 8 hyperlink whose text (chosen by the model) may name another
-    place than its target.
+    place than its target. Code blocks are code: no added left padding and no wrapping (a committed
+    block is printed uncropped, so a long line runs past the edge and copies back whole).
     """
-    from rich.markdown import Markdown
+    return _answer_markdown()(text, hyperlinks=False)
 
-    return Markdown(text, hyperlinks=False)
+
+@functools.cache
+def _answer_markdown() -> type[Markdown]:
+    from rich.cells import cell_len
+    from rich.markdown import CodeBlock, Markdown, MarkdownElement
+    from rich.syntax import Syntax
+
+    class CopyableCodeBlock(CodeBlock):
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            code = str(self.text).rstrip()
+            width = max((cell_len(line) for line in code.splitlines()), default=0)
+            yield Syntax(
+                code, self.lexer_name, theme=self.theme, word_wrap=False, padding=0, code_width=max(width, 1)
+            )
+
+    class AnswerMarkdown(Markdown):
+        elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+            **Markdown.elements,
+            "fence": CopyableCodeBlock,
+            "code_block": CopyableCodeBlock,
+        }
+
+    return AnswerMarkdown
 
 
 @dataclass
@@ -285,7 +309,7 @@ class MarkdownRenderer:
             # thematic break; reproduce the separator it would write at this point of the whole text.
             if self._new_line and _separator_depends_on_previous(tokens):
                 self._out.line()
-            self._out.print(md)
+            self._out.print(md, crop=False)  # a long code line runs on rather than being cut
             self._new_line = tokens[-1].type != "hr"
         except Exception:  # a renderer bug must not lose the answer: show the block as plain text
             self._out.print(block.rstrip("\n"), markup=False, highlight=False, emoji=False)

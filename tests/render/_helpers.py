@@ -53,7 +53,7 @@ def output(console: Console) -> str:
 def render_whole(text: str, *, color: bool = False) -> str:
     """What rich prints for the whole answer at once (links as the renderer prints them): the reference."""
     console = memory_console(color=color)
-    console.print(markdown_document(text))
+    console.print(markdown_document(text), crop=False)  # as the renderer prints committed blocks
     return output(console)
 
 
