@@ -114,27 +114,16 @@ def doctor(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from foundry_cli.doctor.checks import CHECK_IDS, CHECKS
+    from foundry_cli.doctor.checks import CHECKS
 
     if list_checks:
         _list_checks(CHECKS)
         return
-    checks = list(dict.fromkeys(check or ()))
-    for name in checks:
-        if name not in CHECK_IDS:
-            raise UsageError(f"Unknown check {name!r}; valid checks: {', '.join(CHECK_IDS)}.")
-    dashes = [
-        flag
-        for flag, path in (("--junit", junit), ("--bundle", bundle), ("--json", json_out and "-"))
-        if str(path) == "-"
-    ]
-    if len(dashes) > 1:
-        raise UsageError(f"{' and '.join(dashes)} would all write to stdout; give a FILE to all but one.")
+    checks = _checks_asked(check)
+    dashes = _reports_on_stdout(json_out=json_out, junit=junit, bundle=bundle)
     from foundry_cli.doctor import report as rep
 
-    if format_ is not None and format_ not in rep.FORMATS:
-        raise UsageError(f"Unknown --format {format_!r}; valid formats: {', '.join(rep.FORMATS)}.")
-    fmt = format_ or rep.detect_format(os.environ)
+    fmt = _format(format_)
     s = state(ctx, profile, debug, emulator_, scenario)
 
     # a report on stdout (`--bundle -`, `--junit -`) moves the table to stderr
@@ -149,10 +138,7 @@ def doctor(
         secrets = [*rep.secrets_of(doctor_ctx), *rep.env_secrets(env)]
         if live is not None:
             live.finish(report, secrets)
-    if junit is not None:
-        _write(junit, rep.junit_text(report, secrets), "the JUnit report", out)
-    if bundle is not None:
-        _write(bundle, rep.bundle_text(report, doctor_ctx, env), "the support bundle (redacted)", out)
+    _write_files(report, doctor_ctx, env, secrets, out, junit=junit, bundle=bundle)
     if json_out:
         out.text(rep.json_text(report, secrets))
     elif live is None:
@@ -163,6 +149,57 @@ def doctor(
     out.flush()
     if not report.ok:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+def _checks_asked(check: list[str] | None) -> list[str]:
+    """The --check ids, each once, in the order given; a usage error names an unknown one."""
+    from foundry_cli.doctor.checks import CHECK_IDS
+
+    checks = list(dict.fromkeys(check or ()))
+    for name in checks:
+        if name not in CHECK_IDS:
+            raise UsageError(f"Unknown check {name!r}; valid checks: {', '.join(CHECK_IDS)}.")
+    return checks
+
+
+def _reports_on_stdout(*, json_out: bool, junit: Path | None, bundle: Path | None) -> list[str]:
+    """The options that write to stdout (``-``); more than one is a usage error."""
+    dashes = [
+        flag
+        for flag, path in (("--junit", junit), ("--bundle", bundle), ("--json", json_out and "-"))
+        if str(path) == "-"
+    ]
+    if len(dashes) > 1:
+        raise UsageError(f"{' and '.join(dashes)} would all write to stdout; give a FILE to all but one.")
+    return dashes
+
+
+def _format(format_: str | None) -> str:
+    """The --format given (checked), else the one the CI environment implies."""
+    from foundry_cli.doctor import report as rep
+
+    if format_ is not None and format_ not in rep.FORMATS:
+        raise UsageError(f"Unknown --format {format_!r}; valid formats: {', '.join(rep.FORMATS)}.")
+    return format_ or rep.detect_format(os.environ)
+
+
+def _write_files(
+    report: Report,
+    doctor_ctx: Any,
+    env: dict[str, str],
+    secrets: Sequence[str],
+    out: Output,
+    *,
+    junit: Path | None,
+    bundle: Path | None,
+) -> None:
+    """The --junit report and the --bundle, when asked for."""
+    from foundry_cli.doctor import report as rep
+
+    if junit is not None:
+        _write(junit, rep.junit_text(report, secrets), "the JUnit report", out)
+    if bundle is not None:
+        _write(bundle, rep.bundle_text(report, doctor_ctx, env), "the support bundle (redacted)", out)
 
 
 def _ci_report(fmt: str, report: Report, secrets: Sequence[str], *, to_stderr: bool) -> None:
