@@ -17,6 +17,7 @@ from foundry_cli.errors import FclaudeError, UsageError
 from foundry_cli.render.output import Output
 
 if TYPE_CHECKING:
+    from foundry_cli.config.endpoint import Endpoint
     from foundry_cli.config.paths import Paths
     from foundry_cli.config.settings import Value
 
@@ -97,67 +98,91 @@ def _check_setting(key: str, empty: str) -> Callable[[str], str]:
     return check
 
 
+#: the auth modes that name an Entra ID app: the wizard asks for its tenant and client ids
+_APP_AUTH_MODES = ("service-principal", "workload-identity", "github-oidc", "azure-pipelines")
+
+
 def _wizard(values: dict[str, Any], saved: Mapping[str, Any], interactive: bool) -> None:
     """Fill what the flags left out: prompt on a TTY (the saved profile's values as defaults), fail
     clearly in CI (where the saved profile's values count as given)."""
     from foundry_cli.config.endpoint import normalise_endpoint
-    from foundry_cli.config.settings import AUTH_MODES
 
-    missing = [k for k in ("endpoint", "deployment") if not (values.get(k) or saved.get(k))]
     if not interactive:
-        if missing:
-            flags = ", ".join(f"--{k}" for k in missing)
-            raise UsageError(
-                f"Missing {flags}: stdin is not a terminal, so fclaude will not prompt. Pass them as flags."
-            )
+        _require_flags(values, saved)
         return
-
-    def given(key: str) -> bool:
-        return values.get(key) not in (None, "")
-
-    def now(key: str) -> Any:
-        return values[key] if given(key) else saved.get(key)
-
-    if not given("endpoint"):
+    if not _given(values, "endpoint"):
         values["endpoint"] = _ask_until_valid(
             "Endpoint (resource name, or the URL from the Foundry portal)",
             saved.get("endpoint"),
             _check_endpoint,
         )
-    ep = normalise_endpoint(str(now("endpoint")))
-    if not given("api"):
-        values["api"] = _ask_until_valid(
-            "API format (messages or responses)",
-            ep.hinted_api or saved.get("api") or "messages",
-            _check_setting("api", "Answer messages or responses"),
-        )
-    if now("api") == "responses" and not given("project") and not ep.project:
-        values["project"] = _ask_until_valid(
-            "Project name",
-            saved.get("project"),
-            _check_setting("project", "The Responses API needs the Foundry project's name"),
-        )
-    if not given("auth"):
-        values["auth"] = _ask_until_valid(
-            f"Auth mode ({', '.join(AUTH_MODES)})",
-            saved.get("auth") or "api-key",
-            _check_setting("auth", f"Answer one of {', '.join(AUTH_MODES)}"),
-        )
-    if now("auth") in ("service-principal", "workload-identity", "github-oidc", "azure-pipelines"):
-        for key, label in (("tenant_id", "Tenant id"), ("client_id", "Client (application) id")):
-            if not given(key):
-                values[key] = _ask_until_valid(
-                    f"{label} (empty to take it from AZURE_{key.upper()})",
-                    saved.get(key),
-                    _check_setting(key, f"{label} is needed"),
-                    optional=True,
-                )
-    if not given("deployment"):
+    ep = normalise_endpoint(str(_now(values, saved, "endpoint")))
+    _ask_api(values, saved, ep)
+    _ask_auth(values, saved)
+    if not _given(values, "deployment"):
         values["deployment"] = _ask_until_valid(
             "Deployment name",
             saved.get("deployment") or "claude-sonnet-4-5",
             _check_setting("deployment", "A deployment name is needed (its name in the Foundry portal)"),
         )
+
+
+def _given(values: Mapping[str, Any], key: str) -> bool:
+    """The flags (or an earlier answer) gave ``key``."""
+    return values.get(key) not in (None, "")
+
+
+def _now(values: Mapping[str, Any], saved: Mapping[str, Any], key: str) -> Any:
+    """``key`` as the profile will have it: given, else saved."""
+    return values[key] if _given(values, key) else saved.get(key)
+
+
+def _require_flags(values: Mapping[str, Any], saved: Mapping[str, Any]) -> None:
+    """Without a terminal: the endpoint and deployment must be given or saved already."""
+    missing = [k for k in ("endpoint", "deployment") if not (values.get(k) or saved.get(k))]
+    if missing:
+        flags = ", ".join(f"--{k}" for k in missing)
+        raise UsageError(
+            f"Missing {flags}: stdin is not a terminal, so fclaude will not prompt. Pass them as flags."
+        )
+
+
+def _ask_api(values: dict[str, Any], saved: Mapping[str, Any], ep: Endpoint) -> None:
+    """The wire format (the endpoint's form hints it), and the project the Responses API needs."""
+    if not _given(values, "api"):
+        values["api"] = _ask_until_valid(
+            "API format (messages or responses)",
+            ep.hinted_api or saved.get("api") or "messages",
+            _check_setting("api", "Answer messages or responses"),
+        )
+    if _now(values, saved, "api") == "responses" and not _given(values, "project") and not ep.project:
+        values["project"] = _ask_until_valid(
+            "Project name",
+            saved.get("project"),
+            _check_setting("project", "The Responses API needs the Foundry project's name"),
+        )
+
+
+def _ask_auth(values: dict[str, Any], saved: Mapping[str, Any]) -> None:
+    """The auth mode, and the tenant and client ids of the app an Entra ID mode signs in as."""
+    from foundry_cli.config.settings import AUTH_MODES
+
+    if not _given(values, "auth"):
+        values["auth"] = _ask_until_valid(
+            f"Auth mode ({', '.join(AUTH_MODES)})",
+            saved.get("auth") or "api-key",
+            _check_setting("auth", f"Answer one of {', '.join(AUTH_MODES)}"),
+        )
+    if _now(values, saved, "auth") not in _APP_AUTH_MODES:
+        return
+    for key, label in (("tenant_id", "Tenant id"), ("client_id", "Client (application) id")):
+        if not _given(values, key):
+            values[key] = _ask_until_valid(
+                f"{label} (empty to take it from AZURE_{key.upper()})",
+                saved.get(key),
+                _check_setting(key, f"{label} is needed"),
+                optional=True,
+            )
 
 
 def _read_stdin_secret(name: str) -> str:
