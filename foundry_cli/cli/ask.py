@@ -172,38 +172,66 @@ def ask(
 def finish(outcome: Outcome, settings: Settings, *, json_out: bool) -> ExitCode:
     """Map a turn's outcome to ask's output and exit code."""
     from foundry_cli.api.client import result_json
-    from foundry_cli.cli._endings import REFUSAL, ending_note
-    from foundry_cli.cli._errors import report
     from foundry_cli.cli.turn import cost_usd
 
-    result, error = outcome.result, outcome.error
-    if error is not None and outcome.status == "error" and not _emulated(settings):
-        from foundry_cli.cli.models import with_suggestion  # a misspelt -m: "did you mean ...?"
-
-        error = with_suggestion(error, settings, outcome.request.deployment)
+    result = outcome.result
+    error = _suggested(outcome, settings)
     if json_out and result is not None and outcome.status not in ("error", "interrupted"):
         _print_json(result_json(result, cost_usd=cost_usd(settings, result)))
     if outcome.status == "complete":
-        if result is not None and result.stop_reason == "max_tokens":
-            sys.stderr.write(
-                f"fclaude: the answer stopped at the max_tokens limit ({outcome.request.max_tokens}); "
-                "raise --max-tokens for more.\n"
-            )
-        note = ending_note(result) if result is not None else None
-        if note is not None:
-            sys.stderr.write(f"fclaude: {note}.\n")
-        if result is not None and result.stop_reason == REFUSAL:
-            return ExitCode.FAILED  # no answer: a script must not take the empty output for one
-        return ExitCode.OK
+        return _finish_complete(outcome)
     if outcome.status == "interrupted":
-        where = "the answer above is incomplete" if outcome.shown else "no answer had arrived yet"
-        sys.stderr.write(f"fclaude: interrupted; {where}.\n")
-        if json_out:
-            partial = "a partial answer was discarded" if result is not None and result.text else "no answer"
-            _print_json(interrupted_json(f"Interrupted: {partial}.", result.request_id if result else None))
-        return ExitCode.INTERRUPTED
+        return _finish_interrupted(outcome, json_out=json_out)
     if error is None:  # not reached: incomplete and error outcomes carry their error
         return ExitCode.FAILED
+    return _finish_failed(outcome, error, json_out=json_out)
+
+
+def _suggested(outcome: Outcome, settings: Settings) -> FclaudeError | None:
+    """The outcome's error; a failed request to a misspelt -m also says "did you mean ...?"."""
+    error = outcome.error
+    if error is None or outcome.status != "error" or _emulated(settings):
+        return error
+    from foundry_cli.cli.models import with_suggestion
+
+    return with_suggestion(error, settings, outcome.request.deployment)
+
+
+def _finish_complete(outcome: Outcome) -> ExitCode:
+    """A complete answer: why it ended when that matters; a refusal fails (exit 1)."""
+    from foundry_cli.cli._endings import REFUSAL, ending_note
+
+    result = outcome.result
+    if result is None:
+        return ExitCode.OK
+    if result.stop_reason == "max_tokens":
+        sys.stderr.write(
+            f"fclaude: the answer stopped at the max_tokens limit ({outcome.request.max_tokens}); "
+            "raise --max-tokens for more.\n"
+        )
+    note = ending_note(result)
+    if note is not None:
+        sys.stderr.write(f"fclaude: {note}.\n")
+    if result.stop_reason == REFUSAL:
+        return ExitCode.FAILED  # no answer: a script must not take the empty output for one
+    return ExitCode.OK
+
+
+def _finish_interrupted(outcome: Outcome, *, json_out: bool) -> ExitCode:
+    """Ctrl-C or SIGTERM: say what was shown; with --json, the interrupted object."""
+    result = outcome.result
+    where = "the answer above is incomplete" if outcome.shown else "no answer had arrived yet"
+    sys.stderr.write(f"fclaude: interrupted; {where}.\n")
+    if json_out:
+        partial = "a partial answer was discarded" if result is not None and result.text else "no answer"
+        _print_json(interrupted_json(f"Interrupted: {partial}.", result.request_id if result else None))
+    return ExitCode.INTERRUPTED
+
+
+def _finish_failed(outcome: Outcome, error: FclaudeError, *, json_out: bool) -> ExitCode:
+    """A failed request or an incomplete answer: the error report (and its --json object)."""
+    from foundry_cli.cli._errors import report
+
     if json_out and outcome.status == "error":
         _print_json(error_json(error))
     what = "The request failed"
