@@ -174,17 +174,14 @@ class ArmService:
             return 405, arm_error_body("MethodNotAllowed", f"The method '{req.method}' is not allowed.")
         if path.lower().endswith(PERMISSIONS_SUFFIX.lower()):
             return self._permissions(cfg, path[: -len(PERMISSIONS_SUFFIX)], claims)
-        scope = _SUBSCRIPTION.fullmatch(path)
-        if scope is None:
-            return 404, arm_error_body("InvalidResourceType", "The resource type could not be found.")
-        if scope.group(1).lower() != cfg.subscription_id.lower():
-            return 404, arm_error_body(
-                "SubscriptionNotFound", f"The subscription '{scope.group(1)}' could not be found."
-            )
-        if scope.group(2) is not None and scope.group(2).lower() != cfg.resource_group.lower():
-            return 404, arm_error_body(
-                "ResourceGroupNotFound", f"Resource group '{scope.group(2)}' could not be found."
-            )
+        refused = _scope_refusal(cfg, path)
+        if refused is not None:
+            return refused
+        return self._account_route(cfg, path)
+
+    def _account_route(self, cfg: ArmConfig, path: str) -> tuple[int, object]:
+        """A GET in the emulated subscription (and resource group): the account list, the account,
+        or its deployments or projects."""
         if _ACCOUNTS_IN_SUB.fullmatch(path) or _ACCOUNTS_IN_RG.fullmatch(path):
             return 200, {"value": [self._account(cfg)]}
         m = _ACCOUNT.fullmatch(path)
@@ -294,6 +291,23 @@ class ArmService:
             "notDataActions": [],
         }
         return 200, {"value": [entry]}
+
+
+def _scope_refusal(cfg: ArmConfig, path: str) -> tuple[int, object] | None:
+    """The 404 for a path outside the emulated subscription (or resource group, when it names one),
+    or None when the path is inside it."""
+    scope = _SUBSCRIPTION.fullmatch(path)
+    if scope is None:
+        return 404, arm_error_body("InvalidResourceType", "The resource type could not be found.")
+    if scope.group(1).lower() != cfg.subscription_id.lower():
+        return 404, arm_error_body(
+            "SubscriptionNotFound", f"The subscription '{scope.group(1)}' could not be found."
+        )
+    if scope.group(2) is not None and scope.group(2).lower() != cfg.resource_group.lower():
+        return 404, arm_error_body(
+            "ResourceGroupNotFound", f"Resource group '{scope.group(2)}' could not be found."
+        )
+    return None
 
 
 def _not_found(resource: str, group: str) -> bytes:
