@@ -76,6 +76,11 @@ CLIPBOARD_COMMANDS = (
 )
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 turn``, ``2 turns``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _one_line(text: str, limit: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -195,7 +200,7 @@ class Repl:
         ]
         if self.system is None:
             self.system = next((t.system for t in reversed(turns) if t.system), None)
-        self._say(f"Resumed conversation {cid} ({len(self.context)} turns):")
+        self._say(f"Resumed conversation {cid} ({_count(len(self.context), 'turn')}):")
         for t in self.context:
             self._say(f"  you: {_one_line(t.prompt)}")
             mark = "" if t.status == "complete" else f" [{t.status}]"
@@ -351,22 +356,33 @@ class Repl:
         )
         if outcome.ids is not None:
             self.conversation_id = outcome.ids[0]
-        stop = outcome.result.stop_reason if outcome.result is not None else None
-        if outcome.status == "complete" and stop == "refusal" and outcome.result is not None:
-            return self._refused(outcome.result, prompt, files)
         if outcome.status == "complete":
-            self._keep(outcome)
-            if stop == "max_tokens":
-                self._say(
-                    f"[the answer stopped at the max-tokens limit ({req.max_tokens}); "
-                    "restart chat with --max-tokens N (or FCLAUDE_MAX_TOKENS) for longer answers]"
-                )
-            elif stop == "model_context_window_exceeded" and outcome.result is not None:
-                from foundry_cli.cli._endings import ending_note
+            return self._completed(outcome, prompt, files)
+        return self._not_completed(outcome, prompt, files)
 
-                self._say(f"[{ending_note(outcome.result)}]")
-            self._warn_context()
-            return True
+    def _completed(self, outcome: Outcome, prompt: str, files: tuple[Attachment, ...]) -> bool:
+        """A complete answer joins the conversation (a refusal stays out); one that stopped short
+        says why. False only for a refusal."""
+        result = outcome.result
+        stop = result.stop_reason if result is not None else None
+        if stop == "refusal" and result is not None:
+            return self._refused(result, prompt, files)
+        self._keep(outcome)
+        if stop == "max_tokens":
+            self._say(
+                f"[the answer stopped at the max-tokens limit ({outcome.request.max_tokens}); "
+                "restart chat with --max-tokens N (or FCLAUDE_MAX_TOKENS) for longer answers]"
+            )
+        elif stop == "model_context_window_exceeded" and result is not None:
+            from foundry_cli.cli._endings import ending_note
+
+            self._say(f"[{ending_note(result)}]")
+        self._warn_context()
+        return True
+
+    def _not_completed(self, outcome: Outcome, prompt: str, files: tuple[Attachment, ...]) -> bool:
+        """An interrupted, cut or failed turn: a partial answer is kept, anything else leaves the
+        conversation unchanged and the message ready for /retry."""
         if outcome.status != "error":
             self.close()  # an interrupted or cut response may hold a half-read connection
         if outcome.status == "interrupted" and outcome.result is not None and outcome.result.text:
@@ -636,7 +652,7 @@ class Repl:
         except OSError as exc:
             self._say(f"/save: cannot write {path}: {os_error_label(exc)}")
             return
-        self._say(f"Saved {len(turns)} turns to {path}")
+        self._say(f"Saved {_count(len(turns), 'turn')} to {path}")
 
     # -- the prompt ----------------------------------------------------------------------------
 

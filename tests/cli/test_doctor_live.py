@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pexpect
+import pytest
 
 from foundry_cli.cli.doctor import LiveTable, table
 from foundry_cli.doctor.runner import CheckResult, Report
@@ -115,7 +116,8 @@ def test_piped_doctor_prints_each_check_before_the_slow_ones_finish(fclaude: Fcl
         proc.wait()
 
 
-def test_doctor_on_a_real_terminal(fclaude: Fclaude) -> None:
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_doctor_on_a_real_terminal(fclaude: Fclaude, width: int) -> None:
     env = {k: v for k, v in fclaude.env.items() if k not in ("COLUMNS", "NO_COLOR")} | {"TERM": "xterm"}
     # a real process compares retirement dates with the real day: a deployment whose model does not
     # retire (the default claude-sonnet-4-5 retires on 2026-11-30), so the run passes whenever it runs
@@ -126,7 +128,7 @@ def test_doctor_on_a_real_terminal(fclaude: Fclaude) -> None:
         env=env,
         encoding="utf-8",
         timeout=60,
-        dimensions=(40, 100),
+        dimensions=(40, width),
     )
     child.expect(pexpect.EOF)
     child.close()
@@ -139,3 +141,7 @@ def test_doctor_on_a_real_terminal(fclaude: Fclaude) -> None:
     plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in lines]
     assert all("\x1b" not in line and "\r" not in line for line in plain), "nothing but colour codes left"
     assert any(line.startswith("✓ pass profile") for line in plain)
+    # every line fits, except one holding a single word too long for any line (a URL or a path is
+    # never broken inside, so it stays copyable)
+    too_wide = [line for line in plain if len(line) > width and len(line.split()[-1]) <= width // 2]
+    assert not too_wide, too_wide
