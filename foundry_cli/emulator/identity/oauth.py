@@ -282,28 +282,10 @@ class OAuthEndpoints:
         assertion = form.get("client_assertion")
         secret = form.get("client_secret")
         if assertion is not None:
-            if form.get("client_assertion_type") != JWT_BEARER:
-                raise e.missing("client_assertion_type")
-            jwt = parse_jwt(assertion)
-            if name == "assertion-invalid":
-                raise e.assertion_out_of_range(time.time(), jwt.claims if jwt else {})
-            if app is None:
-                raise e.app_not_found(client_id, self.tenant_id)
-            if jwt is None:
-                raise e.err(e.MALFORMED_ASSERTION)
-            self._check_assertion(app, jwt, tenant)
+            app = self._assertion_app(app, client_id, form, assertion, tenant, name)
             appidacr = "2"
         elif secret is not None:
-            if name == "secret-invalid":
-                raise e.secret_invalid(client_id)
-            if name == "secret-expired":
-                raise e.secret_expired(client_id)
-            if app is None:
-                raise e.app_not_found(client_id, self.tenant_id)
-            if app.secret is None or not hmac.compare_digest(secret.encode(), app.secret.encode()):
-                raise e.secret_invalid(client_id)
-            if app.secret_expired:
-                raise e.secret_expired(client_id)
+            app = self._secret_app(app, client_id, secret, name)
             appidacr = "1"
         else:
             if app is None:
@@ -311,6 +293,38 @@ class OAuthEndpoints:
             raise e.err(e.NO_CREDENTIAL)
         token, life = self.issuer.access_token(resource, app.object_id, client_id, appidacr)
         return {"token_type": "Bearer", "expires_in": life, "ext_expires_in": life, "access_token": token}
+
+    def _assertion_app(
+        self, app: App | None, client_id: str, form: dict[str, str], assertion: str, tenant: str, name: str
+    ) -> App:
+        """The app a client assertion (certificate or federated) signs in as; raises the matching
+        OAuthError when the assertion (or the app) is refused."""
+        if form.get("client_assertion_type") != JWT_BEARER:
+            raise e.missing("client_assertion_type")
+        jwt = parse_jwt(assertion)
+        if name == "assertion-invalid":
+            raise e.assertion_out_of_range(time.time(), jwt.claims if jwt else {})
+        if app is None:
+            raise e.app_not_found(client_id, self.tenant_id)
+        if jwt is None:
+            raise e.err(e.MALFORMED_ASSERTION)
+        self._check_assertion(app, jwt, tenant)
+        return app
+
+    def _secret_app(self, app: App | None, client_id: str, secret: str, name: str) -> App:
+        """The app a client secret signs in as; raises the matching OAuthError when the secret is
+        wrong or expired (or the scenario says so), or the app is unknown."""
+        if name == "secret-invalid":
+            raise e.secret_invalid(client_id)
+        if name == "secret-expired":
+            raise e.secret_expired(client_id)
+        if app is None:
+            raise e.app_not_found(client_id, self.tenant_id)
+        if app.secret is None or not hmac.compare_digest(secret.encode(), app.secret.encode()):
+            raise e.secret_invalid(client_id)
+        if app.secret_expired:
+            raise e.secret_expired(client_id)
+        return app
 
     def _check_assertion(self, app: App, jwt: Jwt, tenant: str) -> None:
         """A certificate assertion (``iss == sub == client_id``) or a federated one (a registered
