@@ -76,6 +76,11 @@ CLIPBOARD_COMMANDS = (
 )
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 turn``, ``2 turns``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _one_line(text: str, limit: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -195,7 +200,7 @@ class Repl:
         ]
         if self.system is None:
             self.system = next((t.system for t in reversed(turns) if t.system), None)
-        self._say(f"Resumed conversation {cid} ({len(self.context)} turns):")
+        self._say(f"Resumed conversation {cid} ({_count(len(self.context), 'turn')}):")
         for t in self.context:
             self._say(f"  you: {_one_line(t.prompt)}")
             mark = "" if t.status == "complete" else f" [{t.status}]"
@@ -647,7 +652,7 @@ class Repl:
         except OSError as exc:
             self._say(f"/save: cannot write {path}: {os_error_label(exc)}")
             return
-        self._say(f"Saved {len(turns)} turns to {path}")
+        self._say(f"Saved {_count(len(turns), 'turn')} to {path}")
 
     # -- the prompt ----------------------------------------------------------------------------
 
