@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from foundry_cli.emulator import Emulator, answer_text
+from foundry_cli.emulator import Emulator
 from tests.support import Fclaude
 
 
@@ -46,10 +46,15 @@ def test_a_signal_mid_answer_is_recorded_as_interrupted(
     assert status == "interrupted" and answer  # the partial answer is kept
 
 
-def test_a_closed_pipe_exits_quietly_and_keeps_the_turn(fclaude: Fclaude, fclaude_proc: Fclaude) -> None:
+def test_a_closed_pipe_exits_quietly_and_keeps_the_turn(
+    fclaude: Fclaude, fclaude_proc: Fclaude, emu: Emulator
+) -> None:
+    from foundry_cli.emulator.content import long_deltas
+
+    emu.set_scenario("long:20000")  # ~196 kB: more than a pipe holds, so a write must meet the closed end
     ask = subprocess.Popen(
-        [sys.executable, "-m", "foundry_cli", "ask", "one line only"],
-        env=fclaude_proc.env,
+        [sys.executable, "-m", "foundry_cli", "ask", "a long one"],
+        env={**fclaude_proc.env, "FCLAUDE_MAX_TOKENS": "64000"},  # room for the long answer
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -61,7 +66,7 @@ def test_a_closed_pipe_exits_quietly_and_keeps_the_turn(fclaude: Fclaude, fclaud
     assert len(head.stdout) == 1
     assert b"Traceback" not in err and b"unexpected error" not in err, err
     [(status, answer)] = statuses(fclaude)
-    assert status == "complete" and answer == answer_text("one line only", 1)
+    assert status == "complete" and answer == "".join(long_deltas(20000))  # read to the end all the same
 
 
 def test_no_message_speaks_of_an_answer_above_when_none_was_printed(fclaude: Fclaude, emu: Emulator) -> None:
