@@ -319,28 +319,14 @@ class Service:
             return call.invalid(
                 "There was an error parsing the body of your request: it must be a JSON object."
             )
-        model = body.get("model")
-        if not isinstance(model, str):
-            return call.invalid(
-                "model: Field required" if anthropic else "Missing required parameter: 'model'."
-            )
-        if model not in self.deployments:
-            return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
-        if call.scenario.name == "max-tokens" and call.route.kind == "messages":
-            return call.invalid(sc.MAX_TOKENS_MESSAGE)
-        if call.scenario.name == "prompt-too-long" and call.route.kind == "messages":
-            return call.invalid(sc.PROMPT_TOO_LONG_MESSAGE)
+        model = self._deployment(call, body)
+        if isinstance(model, Reply):
+            return model
         served = self.model_of(model)
         rules = rules_for(served)
-        try:
-            if call.route.kind == "count_tokens":
-                return Reply(200, dumps(messages.count_tokens_body(body, rules)).encode(), call.headers)
-            if anthropic:
-                prompt = messages.parse_request(body, served, rules)
-            else:
-                prompt = responses.parse_request(body, model)
-        except InvalidRequest as exc:
-            return call.invalid(exc.message, exc.param)
+        prompt = self._parse(call, body, model, served, rules)
+        if isinstance(prompt, Reply):
+            return prompt
         if call.scenario.name == "thinking-tools" and call.route.kind == "messages" and prompt.thinking:
             return call.invalid(sc.THINKING_TOOLS_MESSAGE)
         if prompt.breakpoints:
@@ -350,6 +336,36 @@ class Service:
         else:
             answer = self.plan(prompt, call.scenario)
         return _stream_reply(call, prompt, answer) if prompt.stream else _json_reply(call, prompt, answer)
+
+    def _deployment(self, call: _Call, body: dict[str, object]) -> str | Reply:
+        """The body's model (a deployment here), or the 400/404 for a missing or unknown one and for
+        the scenarios that refuse the request's size."""
+        model = body.get("model")
+        if not isinstance(model, str):
+            return call.invalid(
+                "model: Field required" if call.route.anthropic else "Missing required parameter: 'model'."
+            )
+        if model not in self.deployments:
+            return call.error(404, sc.DEPLOYMENT_NOT_FOUND_BODY)
+        if call.scenario.name == "max-tokens" and call.route.kind == "messages":
+            return call.invalid(sc.MAX_TOKENS_MESSAGE)
+        if call.scenario.name == "prompt-too-long" and call.route.kind == "messages":
+            return call.invalid(sc.PROMPT_TOO_LONG_MESSAGE)
+        return model
+
+    def _parse(
+        self, call: _Call, body: dict[str, object], model: str, served: str, rules: ModelRules | None
+    ) -> Prompt | Reply:
+        """The request as a Prompt in the route's format (for deployment ``model`` serving model
+        ``served``), or the reply itself: the count for count_tokens, a 400 for an invalid request."""
+        try:
+            if call.route.kind == "count_tokens":
+                return Reply(200, dumps(messages.count_tokens_body(body, rules)).encode(), call.headers)
+            if call.route.anthropic:
+                return messages.parse_request(body, served, rules)
+            return responses.parse_request(body, model)
+        except InvalidRequest as exc:
+            return call.invalid(exc.message, exc.param)
 
     def _cached(self, deployment: str, prompt: Prompt, rules: ModelRules | None) -> Prompt:
         minimum = rules.min_cache_tokens if rules is not None else DEFAULT_MIN_CACHE_TOKENS
