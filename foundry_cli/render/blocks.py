@@ -500,39 +500,45 @@ class BlockSplitter:
             return
         indent = _indent(body)
         if indent < self._w:
-            # Not inside the current item: a new item, a lazy paragraph line, or the list is over.
-            item = _list_item(body)
-            if item is not None:
-                self._append(line)
-                self._new_item(item)
-            elif self._blank or _interrupts(body.lstrip(" \t")):
-                # After a blank line nothing is lazy; and a block start ends the list whatever the
-                # item holds (markdown-it tests it relative to the item's content column, so any
-                # indentation below that column counts as none).
-                self._restart(line, body)
-            elif not self._simple:
-                # Lazy only if the innermost open block is a paragraph; in an item with nested
-                # lists, fences, HTML or tables that needs the item's full structure: do not guess.
-                self._append(line)
-                self._opaque = True
-            elif self._para_open:
-                self._append(line)  # lazy continuation of the item's paragraph
-            else:
-                self._restart(line, body)
-            return
-        # Inside the current item.
+            self._outside_item(line, body)
+        else:
+            self._inside_item(line, body, indent)
+
+    def _outside_item(self, line: str, body: str) -> None:
+        """A line left of the current item's content: a new item, a lazy paragraph line, or the end."""
+        item = _list_item(body)
+        if item is not None:
+            self._append(line)
+            self._new_item(item)
+        elif self._blank or _interrupts(body.lstrip(" \t")):
+            # After a blank line nothing is lazy; and a block start ends the list whatever the
+            # item holds (markdown-it tests it relative to the item's content column, so any
+            # indentation below that column counts as none).
+            self._restart(line, body)
+        elif not self._simple:
+            # Lazy only if the innermost open block is a paragraph; in an item with nested
+            # lists, fences, HTML or tables that needs the item's full structure: do not guess.
+            self._append(line)
+            self._opaque = True
+        elif self._para_open:
+            self._append(line)  # lazy continuation of the item's paragraph
+        else:
+            self._restart(line, body)
+
+    def _inside_item(self, line: str, body: str, indent: int) -> None:
         self._append(line)
         self._blank = False
         self._empty = False
-        if self._simple:
-            relative = indent - self._w
-            content = " " * min(relative, 4) + body.lstrip(" \t")
-            if relative >= 4 and not self._para_open:
-                self._simple = False  # indented code inside the item
-            elif _opens_block(content, para_open=self._para_open):
-                self._simple = False
-            else:
-                self._para_open = True
+        if not self._simple:
+            return
+        relative = indent - self._w
+        content = " " * min(relative, 4) + body.lstrip(" \t")
+        if relative >= 4 and not self._para_open:
+            self._simple = False  # indented code inside the item
+        elif _opens_block(content, para_open=self._para_open):
+            self._simple = False
+        else:
+            self._para_open = True
 
     def _indented_code(self, line: str, body: str) -> None:
         if _is_blank(body) or _indent(body) >= 4:
