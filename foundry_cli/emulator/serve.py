@@ -152,18 +152,22 @@ def serve(
         raise UsageProblem(
             f"cannot listen on {opts.host}:{opts.port}: {exc.strerror or exc}; pick another --port"
         ) from None
-    try:  # from here on Ctrl-C (even during the banner) stops the emulator and deletes its CA file
-        out.write(f"base URL: {emu.base_url}\n")
-        out.write(f"API key:  {emu.api_key}\n")
-        if opts.identity:
-            out.write(_identity_banner(emu))
-        out.write(f"scenario: {emu.scenario}  (Ctrl-C stops)\n")
-        out.write(f"  export FCLAUDE_ENDPOINT={emu.base_url} FCLAUDE_PROJECT=demo\n")
-        out.write("  export FCLAUDE_DEPLOYMENT=claude-sonnet-4-5\n")
-        if emu.api_key == DEFAULT_API_KEY:
-            out.write(f"  export FCLAUDE_API_KEY={emu.api_key}   # the emulator's fixed, public test key\n")
-        out.flush()
+    # from here on Ctrl-C or SIGTERM (even during the banner: a reader may act on its first lines)
+    # stops the emulator and deletes its CA file
+    try:
         with _terminate_as_interrupt():
+            out.write(f"base URL: {emu.base_url}\n")
+            out.write(f"API key:  {emu.api_key}\n")
+            if opts.identity:
+                out.write(_identity_banner(emu))
+            out.write(f"scenario: {emu.scenario}  (Ctrl-C stops)\n")
+            out.write(f"  export FCLAUDE_ENDPOINT={emu.base_url} FCLAUDE_PROJECT=demo\n")
+            out.write("  export FCLAUDE_DEPLOYMENT=claude-sonnet-4-5\n")
+            if emu.api_key == DEFAULT_API_KEY:
+                out.write(
+                    f"  export FCLAUDE_API_KEY={emu.api_key}   # the emulator's fixed, public test key\n"
+                )
+            out.flush()
             (stop or threading.Event()).wait()
     except KeyboardInterrupt:
         pass
