@@ -40,15 +40,20 @@ def main() -> None:
         "--version (baseline)": ["--version"],
     }
     print(f"{args.turns} turns written in {fill:.1f} s; median of {args.runs} runs:")
+    time_cases(cases, env, args.runs, width=28)
+
+
+def time_cases(cases: dict[str, list[str]], env: dict[str, str], runs: int, *, width: int) -> None:
+    """Print the median wall time of ``fclaude ARGV`` (a whole process) for each case."""
     for name, argv in cases.items():
         times = []
-        for _ in range(args.runs):
+        for _ in range(runs):
             s = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "foundry_cli", *argv], env=env, check=True, capture_output=True
             )
             times.append((time.perf_counter() - s) * 1000)
-        print(f"  {name:<28} {statistics.median(times):7.1f} ms")
+        print(f"  {name:<{width}} {statistics.median(times):7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,15 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from foundry_cli.history.store import HistoryStore, Turn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history import time_cases
 
 DEPLOYMENTS = (
     ("sonnet", "claude-sonnet-4-5"),
@@ -101,15 +102,7 @@ def main() -> None:
         f"{args.turns} turns ({args.answer_chars}-character answers, {size:.0f} MB) written in {fill:.1f} s; "
         f"median of {args.runs} runs (whole process):"
     )
-    for name, argv in cases.items():
-        times = []
-        for _ in range(args.runs):
-            s = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "foundry_cli", *argv], env=env, check=True, capture_output=True
-            )
-            times.append((time.perf_counter() - s) * 1000)
-        print(f"  {name:<40} {statistics.median(times):7.1f} ms")
+    time_cases(cases, env, args.runs, width=40)
 
 
 if __name__ == "__main__":

@@ -158,3 +158,7 @@ AttachOpt = Annotated[
         "--attach", "-a", metavar="FILE", help="Attach a file: image, PDF or text (repeatable; - = stdin)."
     ),
 ]
+
+PromptArg = Annotated[
+    list[str] | None, typer.Argument(metavar="[PROMPT]...", help="The prompt; stdin is appended.")
+]

@@ -6,7 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,6 +24,7 @@ from foundry_cli.cli._options import (
     NoHistoryOpt,
     NoStreamOpt,
     ProfileOpt,
+    PromptArg,
     ScenarioOpt,
     ShowThinkingOpt,
     SystemOpt,
@@ -98,9 +99,7 @@ def json_errors(command: Callable[..., None]) -> Callable[..., None]:
 @json_errors
 def ask(
     ctx: typer.Context,
-    prompt: Annotated[
-        list[str] | None, typer.Argument(metavar="[PROMPT]...", help="The prompt; stdin is appended.")
-    ] = None,
+    prompt: PromptArg = None,
     model: ModelOpt = None,
     system: SystemOpt = None,
     max_tokens: MaxTokensOpt = None,

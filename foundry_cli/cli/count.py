@@ -23,6 +23,7 @@ from foundry_cli.cli._options import (
     EmulatorOpt,
     ModelOpt,
     ProfileOpt,
+    PromptArg,
     ScenarioOpt,
     SystemOpt,
 )
@@ -50,9 +51,7 @@ RESPONSES_MESSAGE = (
 
 def count(
     ctx: typer.Context,
-    prompt: Annotated[
-        list[str] | None, typer.Argument(metavar="[PROMPT]...", help="The prompt; stdin is appended.")
-    ] = None,
+    prompt: PromptArg = None,
     model: ModelOpt = None,
     system: SystemOpt = None,
     attach: AttachOpt = None,
