@@ -6,12 +6,9 @@ through :func:`scrub`, which replaces each known secret value, whatever happened
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import platform
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -244,24 +241,16 @@ def _round(value: float | None) -> float | None:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a report to ``path`` as the bundle needs: mode 0600 from the first byte, atomically
-    (a temporary file in the same folder, then a rename), and never through a symlink (the rename
-    replaces a link at ``path``, it does not follow it). The folder must exist; its mode is left
-    alone (it is the user's, e.g. the working directory)."""
+    """Write a report to ``path`` as the bundle needs: mode 0600 from the first byte, atomically,
+    and never through a symlink (``config.fileio.atomic_write``). The folder must exist; its mode is
+    left alone (it is the user's, e.g. the working directory)."""
+    from foundry_cli.config.fileio import atomic_write
+
     if path.is_dir():
         raise IsADirectoryError(21, "Is a directory", str(path))
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, "No such directory", str(path.parent))
+    atomic_write(path, text.encode("utf-8"), mode=0o600)
 
 
 # --- CI formats: GitHub Actions workflow commands, Azure Pipelines logging commands ------------
