@@ -158,6 +158,7 @@ class MarkdownRenderer:
         max_fps: float = 12.0,
         redraw_budget: float = 0.2,
         spill_limit: int = SPILL_LIMIT,
+        idle_flush: bool = False,
     ) -> None:
         from rich.control import Control
         from rich.segment import ControlType, Segment
@@ -191,10 +192,20 @@ class MarkdownRenderer:
         self._spill_end = ""  # the last two characters printed while spilling
         self._spill_file: IO[str] = console_out.file
         self._next_flush = float("-inf")
+        # idle flush: text that arrived within the last frame is shown when the frame is due even if
+        # no further delta comes (a stream that pauses must not leave the screen behind what arrived)
+        self._idle_flush = idle_flush
+        self._lock = threading.RLock()
+        self._timer: threading.Timer | None = None
 
     # -- StreamRenderer -------------------------------------------------------------------------
 
     def text(self, delta: str) -> None:
+        with self._lock:
+            self._text(delta)
+            self._arm_idle_flush()
+
+    def _text(self, delta: str) -> None:
         if self._closed or not delta:
             return
         if not self._answered:
@@ -216,6 +227,10 @@ class MarkdownRenderer:
             # the text of those blocks in the live region (or, when not live, nothing is lost:
             # close() prints whatever is pending).
             return
+        self._update(now)
+
+    def _update(self, now: float) -> None:
+        """Print the finished blocks and redraw the open one, as far as the frame rate allows."""
         if self._pending:
             self._next_commit = now + self._min_interval
             with _InterruptsHeld(), self._out:  # one write for erase + blocks + redraw
@@ -230,6 +245,10 @@ class MarkdownRenderer:
                 self._draw()
 
     def thinking(self, delta: str) -> None:
+        with self._lock:
+            self._thinking_delta(delta)
+
+    def _thinking_delta(self, delta: str) -> None:
         if self._closed or not delta:
             return
         self._thinking.append(delta)
@@ -239,7 +258,39 @@ class MarkdownRenderer:
             self._thinking = [rest] if rest else []
             self._print_thinking(done)
 
+    def _arm_idle_flush(self) -> None:
+        """After a delta whose text is not on screen yet, make sure it is shown when its frame is
+        due, whether or not another delta comes (a timer thread; only with ``idle_flush``)."""
+        if not self._idle_flush or self._closed or self._spilling or self._timer is not None:
+            return
+        behind = bool(self._pending) or (self._live and self._splitter.version != self._shown_version)
+        if not behind:
+            return
+        due = max(self._next_commit, self._next_draw) - self._clock()
+        self._timer = threading.Timer(max(due, 0.0) + 0.01, self._idle_update)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _idle_update(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._closed or self._spilling:
+                return
+            # the frame is due: time has passed since the last delta, whatever the clock says
+            self._next_commit = self._next_draw = float("-inf")
+            try:
+                self._update(self._clock())
+            except Exception:  # a closed or broken stdout: the main thread meets it at its next write
+                self._idle_flush = False
+
     def close(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self._close()
+
+    def _close(self) -> None:
         if self._closed:
             return
         # All of it with Ctrl-C held back: a second Ctrl-C while the answer is being finished

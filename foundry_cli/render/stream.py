@@ -98,7 +98,7 @@ def make_renderer(
     else:
         from foundry_cli.render.console import make_console
 
-        renderer = MarkdownRenderer(make_console(out, env=env), make_console(err, env=env))
+        renderer = MarkdownRenderer(make_console(out, env=env), make_console(err, env=env), idle_flush=True)
         safe_text = safe_thinking = True
     if safe_text or safe_thinking:
         return SanitizingRenderer(renderer, text=safe_text, thinking=safe_thinking)
