@@ -55,7 +55,13 @@ def _all_forms(value: str) -> set[str]:
     import json
     from urllib.parse import quote, quote_plus
 
-    forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
+    # surrogatepass: a value read with surrogateescape (bytes that are not UTF-8) still has forms
+    forms = {
+        value,
+        quote(value, safe="", errors="surrogatepass"),
+        quote_plus(value, errors="surrogatepass"),
+        json.dumps(value)[1:-1],
+    }
     forms |= {f.lower() for f in forms if "%" in f}  # some servers lower-case percent escapes
     raw = value.encode("utf-8", "surrogatepass")
     forms.add(base64.b64encode(raw).decode())
@@ -77,9 +83,9 @@ def register_secret(value: str | None) -> None:
         new = {c for c in candidates if len(c) >= MIN_LENGTH and c not in _secrets}
         if not new:
             return
-        for c in new:
-            _secrets.add(c)
-            _forms.update(_all_forms(c))
+        forms = set().union(*(_all_forms(c) for c in new))  # before any state changes
+        _secrets.update(new)
+        _forms.update(forms)
         # longest first: a value that contains another is replaced whole
         alternatives = sorted(_forms, key=len, reverse=True)
         _pattern = re.compile("|".join(map(re.escape, alternatives)))

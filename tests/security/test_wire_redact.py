@@ -77,3 +77,11 @@ def test_auth_error_text_from_a_tool_is_scrubbed_and_terminal_safe() -> None:
     message = info.value.message
     assert "vault says" in message and KEY not in message
     assert "\x1b" not in message and "\x07" not in message
+
+
+def test_a_secret_with_a_lone_surrogate_is_registered_and_scrubbed() -> None:
+    """Found by the property test: a value read with surrogateescape (bytes that are not UTF-8)
+    crashed the URL-encoding of its forms and left a half-registered secret behind."""
+    secret = "key-\ud9f9-with-a-lone-surrogate"
+    redact.register_secret(secret)
+    assert secret not in redact.scrub(f"before {secret} after")
