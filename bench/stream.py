@@ -132,7 +132,8 @@ def main() -> None:
                 "COLUMNS": "100",
             }
             env.pop("NO_COLOR", None)
-            fclaude = [sys.executable, "-m", "foundry_cli", "ask", "bench"]
+            # room for the long answer: fclaude cuts an answer far beyond --max-tokens (32 chars a token)
+            fclaude = [sys.executable, "-m", "foundry_cli", "ask", "--max-tokens", "64000", "bench"]
             modes = {
                 "baseline": (run_piped, [sys.executable, "-c", BASELINE, url, key]),
                 "piped": (run_piped, fclaude),
