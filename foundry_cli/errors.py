@@ -74,9 +74,9 @@ class NetworkError(ApiError):
 
 
 class StreamInterrupted(FclaudeError):
-    """The stream stopped before its terminal event; ``partial`` holds what arrived."""
+    """The stream stopped before its terminal event (what arrived is on the ``Answer``, not here);
+    ``cause`` is the error that stopped it, when there was one."""
 
-    def __init__(self, message: str, *, partial: str = "", cause: FclaudeError | None = None) -> None:
+    def __init__(self, message: str, *, cause: FclaudeError | None = None) -> None:
         super().__init__(message, row=cause.row if cause else None)
-        self.partial = partial
         self.cause = cause

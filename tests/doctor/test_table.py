@@ -673,10 +673,10 @@ def test_classify_exceptions_without_a_row() -> None:
 
 def test_stream_interrupted_takes_its_causes_row() -> None:
     cause = ApiError("Overloaded", status=200, code="overloaded_error")
-    assert classify(StreamInterrupted("mid-stream", partial="Hel", cause=cause)) is row("overloaded")
+    assert classify(StreamInterrupted("mid-stream", cause=cause)) is row("overloaded")
     net = NetworkError("the server closed the connection mid-response", code="RemoteProtocolError")
     # the stream had begun, so the route worked: not `network`, but the service side (once the row exists)
-    cut = classify(StreamInterrupted("broke off", partial="Hel", cause=net))
+    cut = classify(StreamInterrupted("broke off", cause=net))
     assert cut is ROW_BY_ID.get("service-error") and cut is not row("network")
     assert classify(StreamInterrupted("The stream ended before the answer was complete")) is None
     unknown = ApiError("Internal server error", status=200, code="api_error")
