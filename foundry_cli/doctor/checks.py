@@ -499,7 +499,11 @@ def check_control_plane(ctx: Context) -> Outcome:
         # the deployment list and the effective permissions are independent: fetch both at once
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="doctor-arm") as pool:
+        from foundry_cli.threads import leave_signals_to_main
+
+        with ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="doctor-arm", initializer=leave_signals_to_main
+        ) as pool:
             listing = pool.submit(client.deployments, account)
             perms = pool.submit(client.permissions, account.id)
             ctx.deployments = listing.result()

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from foundry_cli.doctor.classify import classify
 from foundry_cli.doctor.rows import ROW_BY_ID
 from foundry_cli.errors import FclaudeError
+from foundry_cli.threads import start_helper
 
 Status = Literal["pass", "warn", "fail", "skip"]
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "skip")
@@ -251,7 +252,7 @@ class _Runner:
 
         self.limits[check.id] = _limit(check, self.ctx)
         self.running[check.id] = (started, box)
-        threading.Thread(target=work, name=f"doctor:{check.id}", daemon=True).start()
+        start_helper(work, name=f"doctor:{check.id}")
 
 
 def _limit(check: Check, ctx: Any) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import socket
 import ssl
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from foundry_cli.emulator.arm import (
@@ -57,9 +59,25 @@ POLL_INTERVAL = 0.05
 HEALTH_PATH = "/"
 
 
+def _leave_signals_to_main() -> None:
+    """Block Ctrl-C & co. in the emulator's threads: run in-process (``--emulator``), a signal that
+    landed on one of them would wait for the CLI's main thread to leave a blocking read."""
+    if hasattr(signal, "pthread_sigmask") and threading.current_thread() is not threading.main_thread():
+        wanted = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+        signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        _leave_signals_to_main()
+        super().process_request_thread(request, client_address)
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        _leave_signals_to_main()
+        super().serve_forever(poll_interval)
 
     def __init__(
         self, address: tuple[str, int], emulator: Emulator, context: ssl.SSLContext | None = None

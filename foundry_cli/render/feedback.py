@@ -101,8 +101,9 @@ class Feedback:
             self._timed = timed
             self._draw()
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="fclaude-feedback", daemon=True)
-            self._thread.start()
+            from foundry_cli.threads import start_helper
+
+            self._thread = start_helper(self._run, name="fclaude-feedback")
 
     def _run(self) -> None:
         while not self._wake.wait(self._tick):

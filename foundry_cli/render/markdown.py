@@ -267,9 +267,9 @@ class MarkdownRenderer:
         if not behind:
             return
         due = max(self._next_commit, self._next_draw) - self._clock()
-        self._timer = threading.Timer(max(due, 0.0) + 0.01, self._idle_update)
-        self._timer.daemon = True
-        self._timer.start()
+        from foundry_cli.threads import start_timer
+
+        self._timer = start_timer(max(due, 0.0) + 0.01, self._idle_update, name="fclaude-redraw")
 
     def _idle_update(self) -> None:
         with self._lock:

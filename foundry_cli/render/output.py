@@ -399,8 +399,9 @@ class StatusLine:
     def __enter__(self) -> StatusLine:
         if self.enabled:
             self._draw()
-            self._thread = threading.Thread(target=self._spin, name="fclaude-status", daemon=True)
-            self._thread.start()
+            from foundry_cli.threads import start_helper
+
+            self._thread = start_helper(self._spin, name="fclaude-status")
         return self
 
     def __exit__(self, *exc: object) -> None:
